@@ -1,0 +1,59 @@
+# xrs: Xen vCPU runstate accounting for KVM, in user space.
+#
+#   make            build/libxrs.a
+#   make test       unit tests, then the KVM suite on real KVM (direct or sandbox)
+#   make check      unit tests under ASan+UBSan, the threaded ones under TSan
+#   make bench      figures (callgrind instruction counts, ratios)
+#
+# Out-of-tree builds: BUILD=dir. Sanitizers: SAN=asan|tsan. Compiler: CC=clang.
+
+CC      ?= cc
+BUILD   ?= build
+SAN     ?=
+
+WARNINGS := -Wall -Wextra -Werror -Wformat=2 -Winit-self -Wmissing-declarations \
+	    -Wmissing-prototypes -Wnested-externs -Wno-system-headers \
+	    -Wold-style-definition -Wredundant-decls -Wsign-compare \
+	    -Wstrict-prototypes -Wundef -Wvolatile-register-var -Wwrite-strings \
+	    -Wno-format-nonliteral
+CFLAGS  ?= -O2 -g
+CFLAGS  += -std=gnu11 $(WARNINGS) -Iinclude -D_GNU_SOURCE -MMD -MP
+LDLIBS  += -lpthread
+
+ifeq ($(SAN),asan)
+CFLAGS  += -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
+LDFLAGS += -fsanitize=address,undefined
+endif
+ifeq ($(SAN),tsan)
+CFLAGS  += -fsanitize=thread -fno-omit-frame-pointer
+LDFLAGS += -fsanitize=thread
+endif
+
+LIB_SRC := $(wildcard lib/*.c)
+LIB_OBJ := $(LIB_SRC:%.c=$(BUILD)/%.o)
+LIB     := $(BUILD)/libxrs.a
+
+all: $(LIB)
+
+$(BUILD)/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -c -o $@ $<
+
+$(LIB): $(LIB_OBJ)
+	@rm -f $@
+	$(AR) rcs $@ $^
+
+include tests/unit/unit.mk
+
+.SECONDARY:
+.PHONY: all test check clean
+test: test-unit
+
+check:
+	$(MAKE) BUILD=build/asan SAN=asan test-unit
+	$(MAKE) BUILD=build/tsan SAN=tsan test-unit-threaded
+
+clean:
+	rm -rf build
+
+-include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

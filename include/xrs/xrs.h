@@ -1,0 +1,169 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * libxrs: Xen vCPU runstate accounting for KVM VMMs, in user space.
+ *
+ * The calls mirror KVM's Xen runstate interface one to one:
+ *   xrs_vm_set_attr / xrs_vm_get_attr     KVM_XEN_HVM_SET_ATTR / GET_ATTR
+ *   xrs_vcpu_set_attr / xrs_vcpu_get_attr KVM_XEN_VCPU_SET_ATTR / GET_ATTR
+ *   xrs_check_extension                   KVM_CHECK_EXTENSION
+ * with the same structs, the same semantics and the same errnos (returned
+ * negated). On a host whose KVM reports KVM_XEN_HVM_CONFIG_RUNSTATE the calls
+ * pass through to the kernel; elsewhere libxrs does the accounting and writes
+ * the guest's vcpu_runstate_info itself, driven by two hooks the VMM calls
+ * around KVM_RUN.
+ *
+ * Every int function returns 0 or a negative errno unless its comment says
+ * otherwise. Nothing here prints or exits.
+ */
+#ifndef XRS_XRS_H
+#define XRS_XRS_H
+
+#include <stdint.h>
+#include <xrs/abi.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+struct xrs_vm;
+struct xrs_vcpu;
+
+/* Guest clock: kvmclock nanoseconds (Xen system time). */
+struct xrs_clock_ops {
+	uint64_t (*now_ns)(void *opaque);
+};
+
+/* Cumulative run delay (ns) of the vCPU's host thread. */
+struct xrs_steal_ops {
+	uint64_t (*run_delay_ns)(void *opaque, const struct xrs_vcpu *vcpu);
+};
+
+enum xrs_backend {
+	XRS_BACKEND_AUTO,	/* kernel if KVM reports RUNSTATE, else user */
+	XRS_BACKEND_USER,	/* libxrs accounting, any host */
+	XRS_BACKEND_KERNEL,	/* KVM's own (CONFIG_KVM_XEN) */
+};
+
+struct xrs_vm_params {
+	int vm_fd;				/* KVM VM fd, or -1: no KVM */
+	enum xrs_backend backend;
+	const struct xrs_clock_ops *clock;	/* NULL: kvmclock of vm_fd,
+						 * CLOCK_MONOTONIC without one */
+	void *clock_opaque;
+	const struct xrs_steal_ops *steal;	/* NULL: schedstat run_delay of
+						 * the bound thread */
+	void *steal_opaque;
+};
+
+/*
+ * Create a VM context. Errors: -EINVAL (bad params), -EOPNOTSUPP (KERNEL
+ * asked for but KVM lacks KVM_XEN_HVM_CONFIG_RUNSTATE), -ENOMEM, or the
+ * errno of KVM_GET_CLOCK on vm_fd when the default clock is used.
+ */
+int  xrs_vm_create(const struct xrs_vm_params *p, struct xrs_vm **vmp);
+/* Destroys the VM and any vCPUs still attached to it. */
+void xrs_vm_destroy(struct xrs_vm *vm);
+
+/*
+ * KVM_CHECK_EXTENSION. For KVM_CAP_XEN_HVM the user backend reports the
+ * KVM_XEN_HVM_CONFIG_* flags libxrs implements (RUNSTATE and
+ * RUNSTATE_UPDATE_FLAG, or 0 when no steal source is available). Returns the
+ * capability value (>= 0), or a negative errno.
+ */
+int  xrs_check_extension(struct xrs_vm *vm, long cap);
+
+/*
+ * Tell libxrs where guest memory [gpa, gpa + size) lives in this process.
+ * The only memory libxrs ever writes is inside these regions. -EINVAL for
+ * size 0, a NULL hva or a range that wraps; -EEXIST if it overlaps a region
+ * already mapped. Regions stay mapped for the life of the VM.
+ */
+int  xrs_vm_map_memory(struct xrs_vm *vm, uint64_t gpa, uint64_t size, void *hva);
+
+/* KVM_XEN_HVM_SET_ATTR / GET_ATTR: LONG_MODE and RUNSTATE_UPDATE_FLAG. */
+int  xrs_vm_set_attr(struct xrs_vm *vm, const struct kvm_xen_hvm_attr *attr);
+int  xrs_vm_get_attr(struct xrs_vm *vm, struct kvm_xen_hvm_attr *attr);
+
+/*
+ * Create vCPU vcpu_id (< 4096, at most 1024 per VM, like KVM). vcpu_fd may
+ * be -1 on the user backend; the kernel backend needs it (-EBADF).
+ * -EEXIST if the id is taken.
+ */
+int  xrs_vcpu_create(struct xrs_vm *vm, uint32_t vcpu_id, int vcpu_fd,
+		     struct xrs_vcpu **vcpup);
+void xrs_vcpu_destroy(struct xrs_vcpu *vcpu);
+
+/*
+ * KVM_XEN_VCPU_SET_ATTR / GET_ATTR, runstate types ADDR, CURRENT, DATA and
+ * ADJUST. May be called from any thread; calls on one VM are serialized.
+ */
+int  xrs_vcpu_set_attr(struct xrs_vcpu *vcpu, const struct kvm_xen_vcpu_attr *attr);
+int  xrs_vcpu_get_attr(struct xrs_vcpu *vcpu, struct kvm_xen_vcpu_attr *attr);
+
+/*
+ * VMM hooks, called on the vCPU's own thread.
+ *
+ * bind_thread: this thread runs the vCPU from now on; steal is taken from its
+ * run delay whichever thread later makes a call.
+ * enter: before every KVM_RUN; plays KVM's vcpu_load: the vCPU becomes
+ * running and steal is carved out of the time it spent running.
+ * exit: after KVM_RUN returns. Neither takes a VM-wide lock.
+ */
+int  xrs_vcpu_bind_thread(struct xrs_vcpu *vcpu);
+void xrs_vcpu_enter(struct xrs_vcpu *vcpu);
+void xrs_vcpu_exit(struct xrs_vcpu *vcpu);
+
+/* A static description of a (negative or positive) errno; never NULL. */
+const char *xrs_strerror(int err);
+
+/* ---- Beyond KVM's interface ------------------------------------------ */
+
+/*
+ * How often enter() takes a steal sample while a vCPU stays running.
+ *
+ * KVM books running->running on every KVM_RUN. Reading the run delay costs a
+ * syscall, so with the default (schedstat) steal source libxrs does that
+ * update only once this much guest time has passed since the last one
+ * (default 1 ms); in between, enter() makes no syscall and leaves the guest
+ * area as it is, as KVM does for a guest that does not exit. Totals are the
+ * same: the one update books the whole interval and carves all of its steal.
+ * Any attribute call, and any state other than running, makes the next
+ * enter() update at once. 0 updates on every enter, exactly like KVM; that is
+ * the default with an injected steal source.
+ */
+int  xrs_vm_set_steal_interval(struct xrs_vm *vm, uint64_t interval_ns);
+
+struct xrs_vm_info {
+	enum xrs_backend backend;	/* USER or KERNEL, never AUTO */
+	int steal_available;		/* runstate attrs work */
+	int default_clock;		/* 1: kvmclock derived from vm_fd,
+					 * 2: CLOCK_MONOTONIC, 0: injected */
+	uint64_t steal_interval_ns;
+};
+int  xrs_vm_get_info(const struct xrs_vm *vm, struct xrs_vm_info *info);
+
+/*
+ * A consistent snapshot of one vCPU's accounting, read without any lock the
+ * vCPU thread could wait on (a sequence counter; retries while an update is
+ * in flight). For monitors and exporters. User backend only (-EOPNOTSUPP on
+ * the kernel backend: use xrs_vcpu_get_attr there).
+ */
+struct xrs_vcpu_stats {
+	uint32_t vcpu_id;
+	uint32_t state;
+	uint64_t state_entry_time;
+	uint64_t time[XRS_RUNSTATE_COUNT];
+	uint64_t enters;		/* xrs_vcpu_enter calls */
+	uint64_t updates;		/* accounting updates (all causes) */
+	uint64_t area_writes;		/* guest-area writes completed */
+	uint64_t area_skips;		/* writes skipped: area not mapped */
+	uint64_t steal_samples;		/* run-delay reads */
+	int in_guest;			/* between enter and exit */
+};
+int  xrs_vcpu_get_stats(const struct xrs_vcpu *vcpu, struct xrs_vcpu_stats *st);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* XRS_XRS_H */

@@ -1,0 +1,45 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The guest-visible runstate area: where it is, and writing it the way KVM
+ * does (kvm_xen_update_runstate_guest): either layout, any alignment, split
+ * across a page boundary (the two pages may be in different regions), and
+ * the XEN_RUNSTATE_UPDATE flag protocol. Never a byte outside the area.
+ */
+#ifndef XRS_AREA_H
+#define XRS_AREA_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include "engine.h"
+#include "guestmem.h"
+
+#define XRS_PAGE_SIZE	4096u
+
+struct area {
+	uint64_t gpa;
+	uint8_t *p1;		/* host address of gpa */
+	uint8_t *p2;		/* host address of the next page, if the area reaches it */
+	uint32_t len1_ok;	/* bytes known mapped at p1 */
+	uint32_t len2_ok;	/* bytes known mapped at p2 */
+	bool active;
+};
+
+/*
+ * SET RUNSTATE_ADDR: map the area for the current layout. -EFAULT if any
+ * byte of it is outside guest memory, in which case the area is deactivated
+ * (KVM drops both page caches on failure).
+ */
+int area_set(struct area *a, const struct guestmem *gm, uint64_t gpa, bool long_mode);
+void area_clear(struct area *a);
+
+/*
+ * Publish @rs into the guest area. @atomic mirrors KVM's preemption path:
+ * it never maps anything, so an area that needs a mapping it does not have
+ * yet (compat area that crosses a page only in 64-bit layout) is skipped.
+ * The non-atomic path maps what it needs. Returns 0 if written, -EFAULT if
+ * skipped (the guest copy is stale until the next successful write).
+ */
+int area_write(struct area *a, const struct guestmem *gm, const struct rs_state *rs,
+	       bool long_mode, bool update_flag, bool atomic);
+
+#endif /* XRS_AREA_H */

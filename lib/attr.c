@@ -1,0 +1,174 @@
+// SPDX-License-Identifier: MIT
+/*
+ * KVM_XEN_VCPU_SET_ATTR / GET_ATTR for the runstate types, on the user
+ * backend: kvm_xen_vcpu_set_attr()'s semantics, errno for errno. Every error
+ * leaves all state as it was, except a failed SET ADDR, which deactivates
+ * the area exactly as KVM does.
+ */
+#include <errno.h>
+#include <string.h>
+#include "internal.h"
+
+_Static_assert(sizeof(((struct kvm_xen_vcpu_attr *)0)->u.runstate) ==
+	       sizeof(struct rs_fields), "runstate attr is six u64s");
+
+static bool is_runstate_type(uint16_t type)
+{
+	return type >= KVM_XEN_VCPU_ATTR_TYPE_RUNSTATE_ADDR &&
+	       type <= KVM_XEN_VCPU_ATTR_TYPE_RUNSTATE_ADJUST;
+}
+
+/* The clock a restore may just have moved (KVM_SET_CLOCK before DATA). */
+static uint64_t now_after_resync(struct xrs_vcpu *v)
+{
+	if (v->vm->clock == &clock_kvmclock_ops)
+		kvmclock_sync(&v->vm->kvmclock);
+	return vcpu_now(v);
+}
+
+static int set_addr(struct xrs_vcpu *v, uint64_t gpa)
+{
+	struct xrs_vm *vm = v->vm;
+	int r;
+
+	if (gpa == KVM_XEN_INVALID_GPA) {
+		area_clear(&v->area);
+		return 0;
+	}
+	r = area_set(&v->area, &vm->mem, gpa,
+		     atomic_load_explicit(&vm->long_mode, memory_order_relaxed));
+	if (r)
+		return r;
+	/* Since 6.2 KVM writes the area as soon as it is set; no accounting. */
+	vcpu_write_area(v, false);
+	return 0;
+}
+
+static int set_current(struct xrs_vcpu *v, uint64_t state)
+{
+	if (!rs_state_valid(state))
+		return -EINVAL;
+	vcpu_update(v, (uint32_t)state, vcpu_now(v), vcpu_run_delay(v));
+	return 0;
+}
+
+static int set_data(struct xrs_vcpu *v, const struct rs_fields *f)
+{
+	int r = rs_check_data(f, now_after_resync(v));
+
+	if (r)
+		return r;
+	/* No guest write: the next update refreshes the guest's copy. */
+	rs_set_data(&v->rs, f, vcpu_run_delay(v));
+	return 0;
+}
+
+static int set_adjust(struct xrs_vcpu *v, const struct rs_fields *d)
+{
+	uint64_t now = now_after_resync(v);
+	int r = rs_adjust(&v->rs, d, now);
+
+	if (r)
+		return r;
+	if (rs_state_valid(d->state))
+		vcpu_update(v, (uint32_t)d->state, now, vcpu_run_delay(v));
+	else
+		vcpu_write_area(v, false);
+	return 0;
+}
+
+static int user_set_attr(struct xrs_vcpu *v, const struct kvm_xen_vcpu_attr *attr)
+{
+	struct xrs_vm *vm = v->vm;
+	struct rs_fields f;
+	int r;
+
+	if (!is_runstate_type(attr->type))
+		return -ENOENT;
+	if (!vm->steal_available)
+		return -EOPNOTSUPP;
+	memcpy(&f, &attr->u.runstate, sizeof(f));
+
+	pthread_mutex_lock(&vm->lock);
+	spin_lock(&v->lock);
+	switch (attr->type) {
+	case KVM_XEN_VCPU_ATTR_TYPE_RUNSTATE_ADDR:
+		r = set_addr(v, attr->u.gpa);
+		break;
+	case KVM_XEN_VCPU_ATTR_TYPE_RUNSTATE_CURRENT:
+		r = set_current(v, f.state);
+		break;
+	case KVM_XEN_VCPU_ATTR_TYPE_RUNSTATE_DATA:
+		r = set_data(v, &f);
+		break;
+	default:
+		r = set_adjust(v, &f);
+		break;
+	}
+	/* Whatever changed, the next enter() books and publishes at once. */
+	if (!r) {
+		v->next_update_ns = 0;
+		vcpu_publish(v);
+	}
+	spin_unlock(&v->lock);
+	pthread_mutex_unlock(&vm->lock);
+	return r;
+}
+
+static int user_get_attr(struct xrs_vcpu *v, struct kvm_xen_vcpu_attr *attr)
+{
+	struct xrs_vm *vm = v->vm;
+	struct rs_fields f;
+	int r = 0;
+
+	if (!is_runstate_type(attr->type))
+		return -ENOENT;
+	if (!vm->steal_available)
+		return -EOPNOTSUPP;
+	if (attr->type == KVM_XEN_VCPU_ATTR_TYPE_RUNSTATE_ADJUST)
+		return -EINVAL;
+
+	pthread_mutex_lock(&vm->lock);
+	spin_lock(&v->lock);
+	switch (attr->type) {
+	case KVM_XEN_VCPU_ATTR_TYPE_RUNSTATE_ADDR:
+		/* Unlike VCPU_INFO, an unset runstate area is ENOENT. */
+		if (v->area.active)
+			attr->u.gpa = v->area.gpa;
+		else
+			r = -ENOENT;
+		break;
+	case KVM_XEN_VCPU_ATTR_TYPE_RUNSTATE_CURRENT:
+		attr->u.runstate.state = v->rs.state;
+		break;
+	default:
+		rs_get_data(&v->rs, &f);
+		memcpy(&attr->u.runstate, &f, sizeof(f));
+		break;
+	}
+	spin_unlock(&v->lock);
+	pthread_mutex_unlock(&vm->lock);
+	return r;
+}
+
+int xrs_vcpu_set_attr(struct xrs_vcpu *v, const struct kvm_xen_vcpu_attr *attr)
+{
+	if (!v)
+		return -EINVAL;
+	if (!attr)
+		return -EFAULT;
+	if (v->vm->backend == XRS_BACKEND_KERNEL)
+		return kernel_vcpu_set_attr(v, attr);
+	return user_set_attr(v, attr);
+}
+
+int xrs_vcpu_get_attr(struct xrs_vcpu *v, struct kvm_xen_vcpu_attr *attr)
+{
+	if (!v)
+		return -EINVAL;
+	if (!attr)
+		return -EFAULT;
+	if (v->vm->backend == XRS_BACKEND_KERNEL)
+		return kernel_vcpu_get_attr(v, attr);
+	return user_get_attr(v, attr);
+}

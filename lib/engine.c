@@ -1,0 +1,84 @@
+// SPDX-License-Identifier: MIT
+#include <errno.h>
+#include "engine.h"
+
+void rs_update(struct rs_state *rs, uint32_t state, uint64_t now, uint64_t run_delay)
+{
+	int64_t delta = (int64_t)(now - rs->entry);
+	int64_t steal = (int64_t)(run_delay - rs->last_steal);
+	uint32_t cur = rs->entry ? rs->state : XRS_RUNSTATE_OFFLINE;
+
+	/*
+	 * delta < 0: the guest clock went backwards (KVM_SET_CLOCK after a
+	 * restore). Unsigned arithmetic would book centuries; book nothing and
+	 * keep entry, so accounting resumes once the clock passes it.
+	 */
+	if (delta >= 0) {
+		/* Only time spent running can have been stolen. */
+		if (cur == XRS_RUNSTATE_RUNNING && steal > 0) {
+			if (steal > delta)
+				steal = delta;
+			delta -= steal;
+			rs->times[XRS_RUNSTATE_RUNNABLE] += (uint64_t)steal;
+		}
+		rs->times[cur] += (uint64_t)delta;
+		rs->entry = now;
+	}
+	rs->state = state;
+	rs->last_steal = run_delay;
+}
+
+static uint64_t times_sum(const uint64_t t[XRS_RUNSTATE_COUNT])
+{
+	return t[0] + t[1] + t[2] + t[3];
+}
+
+int rs_check_data(const struct rs_fields *f, uint64_t now)
+{
+	if (!rs_state_valid(f->state))
+		return -EINVAL;
+	if (f->entry != times_sum(f->times))
+		return -EINVAL;
+	if (now < f->entry)
+		return -EINVAL;
+	return 0;
+}
+
+void rs_set_data(struct rs_state *rs, const struct rs_fields *f, uint64_t run_delay)
+{
+	int i;
+
+	rs->state = (uint32_t)f->state;
+	rs->entry = f->entry;
+	for (i = 0; i < XRS_RUNSTATE_COUNT; i++)
+		rs->times[i] = f->times[i];
+	rs->last_steal = run_delay;
+}
+
+void rs_get_data(const struct rs_state *rs, struct rs_fields *f)
+{
+	int i;
+
+	f->state = rs->state;
+	f->entry = rs->entry;
+	for (i = 0; i < XRS_RUNSTATE_COUNT; i++)
+		f->times[i] = rs->times[i];
+}
+
+int rs_adjust(struct rs_state *rs, const struct rs_fields *d, uint64_t now)
+{
+	int i;
+
+	if (!rs_state_valid(d->state) && d->state != (uint64_t)-1)
+		return -EINVAL;
+	/* Deltas are two's complement: the sum is checked modulo 2^64. */
+	if (d->entry != times_sum(d->times))
+		return -EINVAL;
+	if (now < rs->entry + d->entry)
+		return -EINVAL;
+
+	rs->entry += d->entry;
+	for (i = 0; i < XRS_RUNSTATE_COUNT; i++)
+		rs->times[i] += d->times[i];
+	return 0;
+}

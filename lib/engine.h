@@ -1,0 +1,54 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The accounting engine: KVM's runstate update rule and attribute checks as
+ * pure functions of (state, now, run delay). No clock, no syscalls, no locks:
+ * callers pass time in and serialize.
+ */
+#ifndef XRS_ENGINE_H
+#define XRS_ENGINE_H
+
+#include <stdint.h>
+#include <xrs/xen.h>
+
+struct rs_state {
+	uint64_t entry;				/* state_entry_time */
+	uint64_t times[XRS_RUNSTATE_COUNT];
+	uint64_t last_steal;			/* run delay at the last update */
+	uint32_t state;
+};
+
+/* The six u64s of kvm_xen_vcpu_attr.u.runstate, in order. */
+struct rs_fields {
+	uint64_t state;
+	uint64_t entry;
+	uint64_t times[XRS_RUNSTATE_COUNT];
+};
+
+/*
+ * Book [entry, now) to the current state (steal carved out of running into
+ * runnable), then switch to @state. Implements the v7.2 rule: a clock that
+ * went backwards books nothing and keeps entry; steal is clamped to the
+ * interval and ignored when not positive. A never-updated vCPU (entry 0)
+ * books everything since clock 0 as offline.
+ */
+void rs_update(struct rs_state *rs, uint32_t state, uint64_t now, uint64_t run_delay);
+
+/* RUNSTATE_DATA: 0 if @f may be set at guest time @now, else -EINVAL. */
+int rs_check_data(const struct rs_fields *f, uint64_t now);
+/* Overwrite with checked @f; steal counts from @run_delay on. */
+void rs_set_data(struct rs_state *rs, const struct rs_fields *f, uint64_t run_delay);
+void rs_get_data(const struct rs_state *rs, struct rs_fields *f);
+
+/*
+ * RUNSTATE_ADJUST, the arithmetic part: validate the deltas and add them.
+ * 0 or -EINVAL; @rs untouched on error. The caller then updates to
+ * f->state if it is a runstate, or rewrites the guest area if it is -1.
+ */
+int rs_adjust(struct rs_state *rs, const struct rs_fields *delta, uint64_t now);
+
+static inline int rs_state_valid(uint64_t state)
+{
+	return state <= XRS_RUNSTATE_OFFLINE;
+}
+
+#endif /* XRS_ENGINE_H */

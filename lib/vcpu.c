@@ -1,0 +1,214 @@
+// SPDX-License-Identifier: MIT
+#include <errno.h>
+#include <stdlib.h>
+#include <unistd.h>
+#include "internal.h"
+
+uint64_t vcpu_now(const struct xrs_vcpu *v)
+{
+	return v->vm->clock->now_ns(v->vm->clock_opaque);
+}
+
+uint64_t vcpu_run_delay(struct xrs_vcpu *v)
+{
+	v->steal_samples++;
+	return v->vm->steal->run_delay_ns(v->vm->steal_opaque, v);
+}
+
+void vcpu_write_area(struct xrs_vcpu *v, bool atomic)
+{
+	struct xrs_vm *vm = v->vm;
+	bool lm = atomic_load_explicit(&vm->long_mode, memory_order_relaxed);
+	bool flag = atomic_load_explicit(&vm->update_flag, memory_order_relaxed);
+
+	if (!v->area.active)
+		return;
+	if (area_write(&v->area, &vm->mem, &v->rs, lm, flag, atomic))
+		v->area_skips++;
+	else
+		v->area_writes++;
+}
+
+void vcpu_update(struct xrs_vcpu *v, uint32_t state, uint64_t now, uint64_t run_delay)
+{
+	rs_update(&v->rs, state, now, run_delay);
+	v->updates++;
+	/* KVM writes from its preemption notifier, which may not sleep, for runnable. */
+	vcpu_write_area(v, state == XRS_RUNSTATE_RUNNABLE);
+}
+
+#define relaxed_store(p, val) atomic_store_explicit(p, val, memory_order_relaxed)
+#define relaxed_load(p) atomic_load_explicit(p, memory_order_relaxed)
+
+/* Seqcount writer; callers hold v->lock, so there is only ever one. */
+void vcpu_publish(struct xrs_vcpu *v)
+{
+	struct vcpu_pub *p = &v->pub;
+	unsigned int seq = relaxed_load(&p->seq);
+	int i;
+
+	relaxed_store(&p->seq, seq + 1);
+	atomic_thread_fence(memory_order_release);
+	relaxed_store(&p->state, v->rs.state);
+	relaxed_store(&p->entry, v->rs.entry);
+	for (i = 0; i < XRS_RUNSTATE_COUNT; i++)
+		relaxed_store(&p->times[i], v->rs.times[i]);
+	relaxed_store(&p->updates, v->updates);
+	relaxed_store(&p->area_writes, v->area_writes);
+	relaxed_store(&p->area_skips, v->area_skips);
+	relaxed_store(&p->steal_samples, v->steal_samples);
+	atomic_store_explicit(&p->seq, seq + 2, memory_order_release);
+}
+
+int xrs_vcpu_get_stats(const struct xrs_vcpu *v, struct xrs_vcpu_stats *st)
+{
+	const struct vcpu_pub *p;
+	unsigned int s1, s2;
+	int i;
+
+	if (!v || !st)
+		return -EINVAL;
+	if (v->vm->backend != XRS_BACKEND_USER)
+		return -EOPNOTSUPP;
+	p = &v->pub;
+	do {
+		s1 = atomic_load_explicit(&p->seq, memory_order_acquire);
+		if (s1 & 1) {
+			__builtin_ia32_pause();
+			continue;
+		}
+		st->state = relaxed_load(&p->state);
+		st->state_entry_time = relaxed_load(&p->entry);
+		for (i = 0; i < XRS_RUNSTATE_COUNT; i++)
+			st->time[i] = relaxed_load(&p->times[i]);
+		st->updates = relaxed_load(&p->updates);
+		st->area_writes = relaxed_load(&p->area_writes);
+		st->area_skips = relaxed_load(&p->area_skips);
+		st->steal_samples = relaxed_load(&p->steal_samples);
+		atomic_thread_fence(memory_order_acquire);
+		s2 = relaxed_load(&p->seq);
+	} while ((s1 & 1) || s1 != s2);
+	st->vcpu_id = v->id;
+	st->enters = relaxed_load(&p->enters);
+	st->in_guest = relaxed_load(&p->in_guest);
+	return 0;
+}
+
+int xrs_vcpu_create(struct xrs_vm *vm, uint32_t vcpu_id, int vcpu_fd,
+		    struct xrs_vcpu **vcpup)
+{
+	struct xrs_vcpu *v, *it;
+	int r = 0;
+
+	if (!vm || !vcpup || vcpu_id >= XRS_MAX_VCPU_ID)
+		return -EINVAL;
+	if (vm->backend == XRS_BACKEND_KERNEL && vcpu_fd < 0)
+		return -EBADF;
+
+	/* Its own cache lines: vCPU threads write their vCPU on every enter. */
+	v = aligned_alloc(64, (sizeof(*v) + 63) & ~(size_t)63);
+	if (!v)
+		return -ENOMEM;
+	*v = (struct xrs_vcpu){ .vm = vm, .id = vcpu_id, .fd = vcpu_fd, .schedstat_fd = -1 };
+	spin_init(&v->lock);
+	atomic_init(&v->pub.seq, 0);
+
+	pthread_mutex_lock(&vm->lock);
+	if (vm->nr_vcpus >= XRS_MAX_VCPUS)
+		r = -EINVAL;
+	for (it = vm->vcpus; it && !r; it = it->next)
+		if (it->id == vcpu_id)
+			r = -EEXIST;
+	if (!r) {
+		v->next = vm->vcpus;
+		vm->vcpus = v;
+		vm->nr_vcpus++;
+	}
+	pthread_mutex_unlock(&vm->lock);
+
+	if (r) {
+		free(v);
+		return r;
+	}
+	*vcpup = v;
+	return 0;
+}
+
+void xrs_vcpu_destroy(struct xrs_vcpu *v)
+{
+	struct xrs_vm *vm;
+	struct xrs_vcpu **pp;
+
+	if (!v)
+		return;
+	vm = v->vm;
+	pthread_mutex_lock(&vm->lock);
+	for (pp = &vm->vcpus; *pp; pp = &(*pp)->next) {
+		if (*pp == v) {
+			*pp = v->next;
+			vm->nr_vcpus--;
+			break;
+		}
+	}
+	pthread_mutex_unlock(&vm->lock);
+	if (v->schedstat_fd >= 0)
+		close(v->schedstat_fd);
+	free(v);
+}
+
+int xrs_vcpu_bind_thread(struct xrs_vcpu *v)
+{
+	int fd, old;
+
+	if (!v)
+		return -EINVAL;
+	if (v->vm->backend != XRS_BACKEND_USER || v->vm->steal != &steal_schedstat_ops)
+		return 0;
+
+	fd = steal_schedstat_open();
+	if (fd < 0)
+		return fd;
+	spin_lock(&v->lock);
+	old = v->schedstat_fd;
+	v->schedstat_fd = fd;
+	/*
+	 * The counter is now another thread's: its history is not this vCPU's
+	 * steal. (A fresh vCPU books nothing as steal on its first update anyway.)
+	 */
+	v->rs.last_steal = v->vm->steal->run_delay_ns(v->vm->steal_opaque, v);
+	spin_unlock(&v->lock);
+	if (old >= 0)
+		close(old);
+	return 0;
+}
+
+void xrs_vcpu_enter(struct xrs_vcpu *v)
+{
+	uint64_t now;
+
+	if (v->vm->backend != XRS_BACKEND_USER)
+		return;
+
+	spin_lock(&v->lock);
+	relaxed_store(&v->pub.enters, relaxed_load(&v->pub.enters) + 1);
+	now = vcpu_now(v);
+	/*
+	 * KVM books running->running on every vcpu_load. Between steal samples
+	 * that update changes nothing a later one would not (see
+	 * xrs_vm_set_steal_interval), so it waits until one is due.
+	 */
+	if (v->rs.state != XRS_RUNSTATE_RUNNING || !v->rs.entry ||
+	    (int64_t)(now - v->next_update_ns) >= 0) {
+		vcpu_update(v, XRS_RUNSTATE_RUNNING, now, vcpu_run_delay(v));
+		v->next_update_ns = now + relaxed_load(&v->vm->steal_interval_ns);
+		vcpu_publish(v);
+	}
+	relaxed_store(&v->pub.in_guest, 1);
+	spin_unlock(&v->lock);
+}
+
+void xrs_vcpu_exit(struct xrs_vcpu *v)
+{
+	if (v->vm->backend == XRS_BACKEND_USER)
+		relaxed_store(&v->pub.in_guest, 0);
+}

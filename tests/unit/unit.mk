@@ -1,0 +1,30 @@
+# Unit tests: cmocka, no KVM. Included by the top Makefile.
+
+UNIT_DIR      := $(BUILD)/tests/unit
+UNIT_SRC      := $(wildcard tests/unit/test_*.c)
+UNIT_BIN      := $(UNIT_SRC:tests/unit/%.c=$(UNIT_DIR)/%)
+UNIT_HARNESS  := $(UNIT_DIR)/harness.o
+# Tests with threads: these also run under TSan (make check).
+UNIT_THREADED := $(UNIT_DIR)/test_threads $(UNIT_DIR)/test_steal_schedstat
+
+$(UNIT_DIR)/%.o: CFLAGS += -Ilib -Itests/unit
+
+$(UNIT_DIR)/%: $(UNIT_DIR)/%.o $(UNIT_HARNESS) $(LIB)
+	$(CC) $(LDFLAGS) -o $@ $^ -lcmocka $(LDLIBS)
+
+# The flag-protocol test links a copy of area.c that logs every store and
+# barrier; it must come before libxrs.a so the archive's area.o stays out.
+$(UNIT_DIR)/area-trace.o: lib/area.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -DXRS_AREA_TRACE -c -o $@ $<
+
+$(UNIT_DIR)/test_flag_protocol: $(UNIT_DIR)/test_flag_protocol.o $(UNIT_DIR)/area-trace.o \
+				$(UNIT_HARNESS) $(LIB)
+	$(CC) $(LDFLAGS) -o $@ $^ -lcmocka $(LDLIBS)
+
+.PHONY: test-unit test-unit-threaded
+test-unit: $(UNIT_BIN)
+	@sh tests/run-suite unit $(UNIT_BIN)
+
+test-unit-threaded: $(UNIT_THREADED)
+	@sh tests/run-suite unit-tsan $(UNIT_THREADED)
