@@ -94,10 +94,18 @@ static void put(uint8_t *dst, const void *src, uint32_t len)
 	area_trace_store(dst, len);
 }
 
-/* smp_wmb(): on x86 a compiler barrier, as stores are not reordered. */
+/*
+ * smp_wmb(). The reader is a guest on another CPU, outside the C memory
+ * model: what matters is the order of the stores the CPU performs. x86 does
+ * not reorder stores with stores, so a compiler barrier is the whole of it.
+ */
 static void wmb(void)
 {
+#if defined(__x86_64__) || defined(__i386__)
+	__asm__ __volatile__("" ::: "memory");
+#else
 	atomic_thread_fence(memory_order_release);
+#endif
 	area_trace_barrier();
 }
 

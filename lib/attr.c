@@ -107,7 +107,7 @@ static int user_set_attr(struct xrs_vcpu *v, const struct kvm_xen_vcpu_attr *att
 	}
 	/* Whatever changed, the next enter() books and publishes at once. */
 	if (!r) {
-		v->next_update_ns = 0;
+		v->update_due = true;
 		vcpu_publish(v);
 	}
 	spin_unlock(&v->lock);

@@ -66,7 +66,8 @@ struct xrs_vcpu {
 	struct spinlock lock;
 	struct rs_state rs;
 	struct area area;
-	uint64_t next_update_ns;	/* enter() updates when now reaches it */
+	uint64_t last_update_ns;	/* guest time of enter()'s last update */
+	bool update_due;		/* the next enter() must update */
 	int schedstat_fd;		/* the bound thread's, or -1 */
 	uint64_t updates, area_writes, area_skips, steal_samples;
 

@@ -39,8 +39,14 @@ void vcpu_update(struct xrs_vcpu *v, uint32_t state, uint64_t now, uint64_t run_
 
 #define relaxed_store(p, val) atomic_store_explicit(p, val, memory_order_relaxed)
 #define relaxed_load(p) atomic_load_explicit(p, memory_order_relaxed)
+#define release_store(p, val) atomic_store_explicit(p, val, memory_order_release)
+#define acquire_load(p) atomic_load_explicit(p, memory_order_acquire)
 
-/* Seqcount writer; callers hold v->lock, so there is only ever one. */
+/*
+ * Seqcount writer; callers hold v->lock, so there is only ever one. Data is
+ * stored with release and loaded with acquire instead of fences around
+ * relaxed accesses: the same plain moves on x86, and TSan can follow it.
+ */
 void vcpu_publish(struct xrs_vcpu *v)
 {
 	struct vcpu_pub *p = &v->pub;
@@ -48,16 +54,15 @@ void vcpu_publish(struct xrs_vcpu *v)
 	int i;
 
 	relaxed_store(&p->seq, seq + 1);
-	atomic_thread_fence(memory_order_release);
-	relaxed_store(&p->state, v->rs.state);
-	relaxed_store(&p->entry, v->rs.entry);
+	release_store(&p->state, v->rs.state);
+	release_store(&p->entry, v->rs.entry);
 	for (i = 0; i < XRS_RUNSTATE_COUNT; i++)
-		relaxed_store(&p->times[i], v->rs.times[i]);
-	relaxed_store(&p->updates, v->updates);
-	relaxed_store(&p->area_writes, v->area_writes);
-	relaxed_store(&p->area_skips, v->area_skips);
-	relaxed_store(&p->steal_samples, v->steal_samples);
-	atomic_store_explicit(&p->seq, seq + 2, memory_order_release);
+		release_store(&p->times[i], v->rs.times[i]);
+	release_store(&p->updates, v->updates);
+	release_store(&p->area_writes, v->area_writes);
+	release_store(&p->area_skips, v->area_skips);
+	release_store(&p->steal_samples, v->steal_samples);
+	release_store(&p->seq, seq + 2);
 }
 
 int xrs_vcpu_get_stats(const struct xrs_vcpu *v, struct xrs_vcpu_stats *st)
@@ -72,20 +77,19 @@ int xrs_vcpu_get_stats(const struct xrs_vcpu *v, struct xrs_vcpu_stats *st)
 		return -EOPNOTSUPP;
 	p = &v->pub;
 	do {
-		s1 = atomic_load_explicit(&p->seq, memory_order_acquire);
+		s1 = acquire_load(&p->seq);
 		if (s1 & 1) {
 			__builtin_ia32_pause();
 			continue;
 		}
-		st->state = relaxed_load(&p->state);
-		st->state_entry_time = relaxed_load(&p->entry);
+		st->state = acquire_load(&p->state);
+		st->state_entry_time = acquire_load(&p->entry);
 		for (i = 0; i < XRS_RUNSTATE_COUNT; i++)
-			st->time[i] = relaxed_load(&p->times[i]);
-		st->updates = relaxed_load(&p->updates);
-		st->area_writes = relaxed_load(&p->area_writes);
-		st->area_skips = relaxed_load(&p->area_skips);
-		st->steal_samples = relaxed_load(&p->steal_samples);
-		atomic_thread_fence(memory_order_acquire);
+			st->time[i] = acquire_load(&p->times[i]);
+		st->updates = acquire_load(&p->updates);
+		st->area_writes = acquire_load(&p->area_writes);
+		st->area_skips = acquire_load(&p->area_skips);
+		st->steal_samples = acquire_load(&p->steal_samples);
 		s2 = relaxed_load(&p->seq);
 	} while ((s1 & 1) || s1 != s2);
 	st->vcpu_id = v->id;
@@ -109,7 +113,8 @@ int xrs_vcpu_create(struct xrs_vm *vm, uint32_t vcpu_id, int vcpu_fd,
 	v = aligned_alloc(64, (sizeof(*v) + 63) & ~(size_t)63);
 	if (!v)
 		return -ENOMEM;
-	*v = (struct xrs_vcpu){ .vm = vm, .id = vcpu_id, .fd = vcpu_fd, .schedstat_fd = -1 };
+	*v = (struct xrs_vcpu){ .vm = vm, .id = vcpu_id, .fd = vcpu_fd, .schedstat_fd = -1,
+				.update_due = true };
 	spin_init(&v->lock);
 	atomic_init(&v->pub.seq, 0);
 
@@ -197,10 +202,12 @@ void xrs_vcpu_enter(struct xrs_vcpu *v)
 	 * that update changes nothing a later one would not (see
 	 * xrs_vm_set_steal_interval), so it waits until one is due.
 	 */
-	if (v->rs.state != XRS_RUNSTATE_RUNNING || !v->rs.entry ||
-	    (int64_t)(now - v->next_update_ns) >= 0) {
+	if (v->update_due || v->rs.state != XRS_RUNSTATE_RUNNING ||
+	    (int64_t)(now - v->last_update_ns) >=
+	    (int64_t)relaxed_load(&v->vm->steal_interval_ns)) {
 		vcpu_update(v, XRS_RUNSTATE_RUNNING, now, vcpu_run_delay(v));
-		v->next_update_ns = now + relaxed_load(&v->vm->steal_interval_ns);
+		v->last_update_ns = now;
+		v->update_due = false;
 		vcpu_publish(v);
 	}
 	relaxed_store(&v->pub.in_guest, 1);

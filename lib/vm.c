@@ -175,7 +175,7 @@ int xrs_vm_get_attr(struct xrs_vm *vm, struct kvm_xen_hvm_attr *attr)
 
 int xrs_vm_set_steal_interval(struct xrs_vm *vm, uint64_t interval_ns)
 {
-	if (!vm)
+	if (!vm || interval_ns > INT64_MAX)
 		return -EINVAL;
 	atomic_store_explicit(&vm->steal_interval_ns, interval_ns, memory_order_relaxed);
 	return 0;
