@@ -2,6 +2,7 @@
 #
 #   make            build/libxrs.a
 #   make test       unit tests, then the KVM suite on real KVM (direct or sandbox)
+#   make run        the demo: a VM with several vCPUs and its runstate table
 #   make check      unit tests under ASan+UBSan, the threaded ones under TSan
 #   make bench      figures (callgrind instruction counts, ratios)
 #
@@ -43,11 +44,29 @@ $(LIB): $(LIB_OBJ)
 	@rm -f $@
 	$(AR) rcs $@ $^
 
+include guest/guest.mk
+
+# The VMM's pieces, also linked into the KVM tests.
+VMM_SRC := $(filter-out vmm/main.c,$(wildcard vmm/*.c))
+VMM_OBJ := $(VMM_SRC:%.c=$(BUILD)/%.o) $(BUILD)/vmm/guest-image.o
+VMM_LIB := $(BUILD)/libxrsvmm.a
+
+$(BUILD)/vmm/%.o: CFLAGS += -Iguest
+$(BUILD)/vmm/guest-image.o: vmm/guest-image.S $(GUEST_BINS)
+	@mkdir -p $(dir $@)
+	$(CC) -c -DGUEST64_BIN='"$(GUEST_DIR)/guest64.bin"' \
+		-DGUEST32_BIN='"$(GUEST_DIR)/guest32.bin"' -o $@ $<
+
+$(VMM_LIB): $(VMM_OBJ)
+	@rm -f $@
+	$(AR) rcs $@ $^
+
 include tests/unit/unit.mk
+include tests/kvm/kvm.mk
 
 .SECONDARY:
 .PHONY: all test check clean
-test: test-unit
+test: test-unit test-kvm
 
 check:
 	$(MAKE) BUILD=build/asan SAN=asan test-unit

@@ -1,0 +1,15 @@
+/* SPDX-License-Identifier: MIT */
+/* 32-bit guest entry: protected mode with paging, eax = &bootinfo,
+ * edx = vCPU id, esp = the top of its stack. */
+	.code32
+	.section .text.entry, "ax"
+	.globl _start
+_start:
+	pushl	%edx
+	pushl	%eax
+	call	guest_main
+1:	cli
+	hlt
+	jmp	1b
+
+	.section .note.GNU-stack, "", @progbits

@@ -1,0 +1,13 @@
+/* SPDX-License-Identifier: MIT */
+/* 64-bit guest entry: the VMM starts every vCPU here in long mode with
+ * rdi = &bootinfo, rsi = vCPU id, rsp = the top of its stack. */
+	.code64
+	.section .text.entry, "ax"
+	.globl _start
+_start:
+	call	guest_main
+1:	cli
+	hlt
+	jmp	1b
+
+	.section .note.GNU-stack, "", @progbits

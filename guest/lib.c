@@ -1,0 +1,208 @@
+// SPDX-License-Identifier: MIT
+#include "lib.h"
+
+void *memset(void *s, int c, size_t n)
+{
+	uint8_t *p = s;
+
+	while (n--)
+		*p++ = (uint8_t)c;
+	return s;
+}
+
+void *memcpy(void *d, const void *s, size_t n)
+{
+	uint8_t *dp = d;
+	const uint8_t *sp = s;
+
+	while (n--)
+		*dp++ = *sp++;
+	return d;
+}
+
+int memcmp(const void *a, const void *b, size_t n)
+{
+	const uint8_t *x = a, *y = b;
+
+	for (; n; n--, x++, y++)
+		if (*x != *y)
+			return *x - *y;
+	return 0;
+}
+
+struct gcpu *gcpu_of(uint32_t id)
+{
+	return (struct gcpu *)(uintptr_t)G_PERCPU_DATA(id);
+}
+
+struct gcpu *gcpu_init(struct g_bootinfo *boot, uint32_t id)
+{
+	struct gcpu *c = gcpu_of(id);
+
+	memset(c, 0, sizeof(*c));
+	c->id = id;
+	c->boot = boot;
+	c->nr_vcpus = boot->nr_vcpus;
+	wrmsr(MSR_KVM_SYSTEM_TIME_NEW, (uint64_t)(uintptr_t)&c->pvclock | 1);
+	return c;
+}
+
+/* (a * mul) >> 32 for a 64-bit a: two 32x32 products, fine in 32-bit code. */
+static uint64_t mul_frac(uint64_t a, uint32_t mul)
+{
+	uint64_t lo = (uint64_t)(uint32_t)a * mul;
+	uint64_t hi = (uint64_t)(uint32_t)(a >> 32) * mul;
+
+	return (lo >> 32) + hi;
+}
+
+uint64_t now_ns(struct gcpu *c)
+{
+	volatile struct g_pvclock *p = &c->pvclock;
+	uint32_t version;
+	uint64_t t, delta;
+
+	do {
+		version = p->version;
+		rmb();
+		delta = rdtsc_ordered() - p->tsc_timestamp;
+		if (p->tsc_shift < 0)
+			delta >>= -p->tsc_shift;
+		else
+			delta <<= p->tsc_shift;
+		t = p->system_time + mul_frac(delta, p->tsc_to_system_mul);
+		rmb();
+	} while ((version & 1) || version != p->version);
+	return t;
+}
+
+void delay_ns(struct gcpu *c, uint64_t ns)
+{
+	uint64_t end = now_ns(c) + ns;
+
+	while (now_ns(c) < end)
+		cpu_relax();
+}
+
+void ucall(struct gcpu *c, uint32_t cmd, uint64_t a0, uint64_t a1, uint64_t a2, uint64_t a3)
+{
+	c->ucall.cmd = cmd;
+	c->ucall.vcpu = c->id;
+	c->ucall.arg[0] = a0;
+	c->ucall.arg[1] = a1;
+	c->ucall.arg[2] = a2;
+	c->ucall.arg[3] = a3;
+	outl(G_PORT_UCALL, (uint32_t)(uintptr_t)&c->ucall);
+}
+
+void sync_host(struct gcpu *c, uint64_t step)
+{
+	ucall(c, G_UCALL_SYNC, step, 0, 0, 0);
+}
+
+void fail(struct gcpu *c, const char *what, int line, uint64_t v0, uint64_t v1)
+{
+	for (;;) {
+		ucall(c, G_UCALL_FAIL, (uint64_t)(uintptr_t)what, (uint64_t)line, v0, v1);
+		halt();
+	}
+}
+
+static uint8_t hcall_page[G_PAGE] __attribute__((aligned(4096)));
+
+/* Find Xen's CPUID leaves and write the hypercall-page MSR it names. */
+void hypercall_page_install(void)
+{
+	uint32_t base, a, b, c, d;
+
+	for (base = XEN_CPUID_BASE; base < XEN_CPUID_BASE + 0x10000; base += 0x100) {
+		cpuid(base, &a, &b, &c, &d);
+		if (b == 0x566e6558 && c == 0x65584d4d && d == 0x4d4d566e)	/* XenVMMXenVMM */
+			break;
+	}
+	cpuid(base + 2, &a, &b, &c, &d);
+	/* a: number of pages, b: the MSR. */
+	wrmsr(b, (uint64_t)(uintptr_t)hcall_page);
+}
+
+long hypercall(unsigned int nr, unsigned long a1, unsigned long a2, unsigned long a3)
+{
+	void *stub = hcall_page + (nr % 128) * G_HCALL_STUB_SIZE;
+	long ret;
+
+#ifdef __x86_64__
+	__asm__ __volatile__("call *%[stub]"
+			     : "=a"(ret), "+D"(a1), "+S"(a2), "+d"(a3)
+			     : [stub] "r"(stub)
+			     : "memory", "rcx", "r8", "r9", "r10", "r11");
+#else
+	__asm__ __volatile__("call *%[stub]"
+			     : "=a"(ret), "+b"(a1), "+c"(a2), "+d"(a3)
+			     : [stub] "r"(stub)
+			     : "memory", "esi", "edi");
+#endif
+	return ret;
+}
+
+int guest_long_mode(void)
+{
+#ifdef __x86_64__
+	return 1;
+#else
+	return 0;
+#endif
+}
+
+/*
+ * Linux's xen_get_runstate_snapshot. The entry time is loaded a byte at a
+ * time with the flag byte last (an unaligned or split u64 has no atomic
+ * load): the writer sets that byte first and clears it last.
+ */
+static uint64_t get64(const volatile uint8_t *p)
+{
+	uint64_t v = 0;
+	int i;
+
+	for (i = 0; i < 8; i++)
+		v |= (uint64_t)p[i] << (8 * i);
+	return v;
+}
+
+void rs_read(const volatile uint8_t *area, int long_mode, struct rs_view *v)
+{
+	unsigned int ofs = long_mode ? 8 : 4, i;
+	uint8_t copy[48];
+	uint64_t e1, e2;
+
+	do {
+		e1 = get64(area + ofs);
+		rmb();
+		for (i = 0; i < ofs + 40; i++)
+			copy[i] = area[i];
+		rmb();
+		e2 = get64(area + ofs);
+	} while (e1 != e2 || (e1 & XEN_RUNSTATE_UPDATE));
+
+	v->state = (uint32_t)copy[0] | (uint32_t)copy[1] << 8 |
+		   (uint32_t)copy[2] << 16 | (uint32_t)copy[3] << 24;
+	v->entry = e1;		/* the copy's may carry the flag of a same-value rewrite */
+	memcpy(v->time, copy + ofs + 8, sizeof(v->time));
+}
+
+void guest_main(struct g_bootinfo *boot, uint32_t id);
+void guest_main(struct g_bootinfo *boot, uint32_t id)
+{
+	struct gcpu *c = gcpu_init(boot, id);
+
+	switch (boot->program) {
+	case G_PROG_IO_LOOP:
+		prog_io_loop(c);
+		break;
+	case G_PROG_HCALL_PAGE:
+		prog_hcall_page(c);
+		break;
+	default:
+		fail(c, "unknown program", __LINE__, boot->program, 0);
+	}
+	ucall(c, G_UCALL_DONE, c->checks, c->violations, 0, 0);
+}

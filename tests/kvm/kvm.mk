@@ -1,0 +1,19 @@
+# The KVM suite: tests on a real KVM, run directly where /dev/kvm runs our
+# guests, otherwise inside the sandbox (scripts/kvm-sandbox).
+
+KVM_DIR     := $(BUILD)/tests/kvm
+KVM_SRC     := $(wildcard tests/kvm/test_*.c)
+KVM_BIN     := $(KVM_SRC:tests/kvm/%.c=$(KVM_DIR)/%)
+KVM_HARNESS := $(KVM_DIR)/kvmtest.o
+
+$(KVM_DIR)/%.o: CFLAGS += -Iguest -Ivmm -Itests/kvm
+
+$(KVM_DIR)/%: $(KVM_DIR)/%.o $(KVM_HARNESS) $(VMM_LIB) $(LIB)
+	$(CC) $(LDFLAGS) -o $@ $^ -lcmocka $(LDLIBS)
+
+$(KVM_DIR)/kvm-probe: $(KVM_DIR)/kvm-probe.o $(VMM_LIB) $(LIB)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+.PHONY: test-kvm
+test-kvm: $(KVM_BIN) $(KVM_DIR)/kvm-probe
+	@sh tests/kvm/run $(KVM_DIR)/kvm-probe $(KVM_BIN)

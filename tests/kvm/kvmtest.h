@@ -1,0 +1,64 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * KVM test harness: a VM of the built-in guests on a real /dev/kvm (direct,
+ * or inside the sandbox), and one KVM_RUN at a time decoded into events.
+ */
+#ifndef XRS_KVMTEST_H
+#define XRS_KVMTEST_H
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <errno.h>
+#include <stdbool.h>
+#include <xrs/xrs.h>
+#include "abi.h"
+#include "kvm.h"
+
+#define KT_MAX_VCPUS 8
+
+struct ktest {
+	struct kvm_vm vm;
+	struct kvm_cpu cpu[KT_MAX_VCPUS];
+	uint32_t nr;
+	struct g_bootinfo *boot;
+};
+
+/* Skips the calling test, with the reason, when /dev/kvm cannot be used. */
+void kt_require_kvm(void);
+/* Asserts on failure, printing what KVM said. */
+void kt_open(struct ktest *t, int bits, uint32_t nr_vcpus, uint32_t program);
+void kt_close(struct ktest *t);
+
+enum kt_event_kind {
+	KT_TICK,	/* OUT to G_PORT_TICK: value in .data */
+	KT_UCALL,	/* .uc points at the guest's message */
+	KT_HCALL,	/* a hypercall stub: number in .data; registers via kvm_cpu_get_regs */
+	KT_HLT,
+	KT_WRMSR,	/* .msr, .data: the Xen MSR, answered already */
+	KT_OTHER,	/* any other exit: .exit_reason */
+	KT_ERROR,	/* KVM_RUN failed: .err */
+};
+
+struct kt_event {
+	enum kt_event_kind kind;
+	uint32_t exit_reason;
+	uint32_t msr;
+	uint64_t data;
+	struct g_ucall *uc;
+	int err;
+};
+
+/* One KVM_RUN. The hypercall-page MSR is handled here (the page is written). */
+void kt_run(struct ktest *t, struct kvm_cpu *c, struct kt_event *ev);
+/* Run until something other than a tick; ticks are counted into *ticks. */
+void kt_run_until(struct ktest *t, struct kvm_cpu *c, struct kt_event *ev, uint64_t *ticks);
+/* Fail the test with the guest's message if the event is a G_UCALL_FAIL. */
+void kt_assert_no_guest_fail(struct ktest *t, const struct kt_event *ev);
+/* Set the hypercall's return value (rax). */
+void kt_hcall_return(struct kvm_cpu *c, long value);
+
+#endif
