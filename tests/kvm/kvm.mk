@@ -6,7 +6,7 @@ KVM_SRC     := $(wildcard tests/kvm/test_*.c)
 KVM_BIN     := $(KVM_SRC:tests/kvm/%.c=$(KVM_DIR)/%)
 KVM_HARNESS := $(KVM_DIR)/kvmtest.o
 
-$(KVM_DIR)/%.o: CFLAGS += -Iguest -Ivmm -Itests/kvm
+$(KVM_DIR)/%.o: CFLAGS += -Iguest -Ivmm -Ilib -Itests/kvm
 
 $(KVM_DIR)/%: $(KVM_DIR)/%.o $(KVM_HARNESS) $(VMM_LIB) $(LIB)
 	$(CC) $(LDFLAGS) -o $@ $^ -lcmocka $(LDLIBS)
