@@ -76,3 +76,11 @@ clean:
 	rm -rf build
 
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)
+
+# Figures, not assertions: see bench/.
+$(BUILD)/bench/hotpath: $(BUILD)/bench/hotpath.o $(LIB)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+.PHONY: bench
+bench: $(BUILD)/bench/hotpath
+	@bench/instr $(BUILD)/bench/hotpath

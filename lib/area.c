@@ -20,60 +20,47 @@ static inline void area_trace_barrier(void)
 }
 #endif
 
-struct layout {
-	uint32_t len;		/* 48 or 44 */
-	uint32_t times_ofs;	/* offset of state_entry_time: 8 or 4 */
-	uint32_t len1;		/* bytes on the first page */
-	uint32_t len2;		/* bytes on the second page, 0 if none */
-};
-
-static struct layout layout_of(uint64_t gpa, bool long_mode)
-{
-	struct layout l;
-	uint32_t room = XRS_PAGE_SIZE - (uint32_t)(gpa & (XRS_PAGE_SIZE - 1));
-
-	l.len = long_mode ? XRS_RUNSTATE_SIZE : XRS_RUNSTATE_SIZE_COMPAT;
-	l.times_ofs = long_mode ? XRS_RUNSTATE_TIMES_OFS : XRS_RUNSTATE_TIMES_OFS_COMPAT;
-	l.len1 = l.len <= room ? l.len : room;
-	l.len2 = l.len - l.len1;
-	return l;
-}
-
 static uint64_t next_page(uint64_t gpa)
 {
 	return (gpa | (XRS_PAGE_SIZE - 1)) + 1;
 }
 
-/* Make sure the pages hold what layout @l needs; only the non-atomic path maps. */
-static int area_map(struct area *a, const struct guestmem *gm,
-		    const struct layout *l, bool may_map)
+/* Map the area for one layout: -EFAULT unless every byte of it is guest memory. */
+static int plan_map(struct area *a, const struct guestmem *gm, bool long_mode)
 {
-	if (l->len1 > a->len1_ok) {
-		uint8_t *p = may_map ? gm_resolve(gm, a->gpa, l->len1) : NULL;
+	struct area_plan p = { 0 };
+	uint32_t len = long_mode ? XRS_RUNSTATE_SIZE : XRS_RUNSTATE_SIZE_COMPAT;
+	uint32_t room = XRS_PAGE_SIZE - (uint32_t)(a->gpa & (XRS_PAGE_SIZE - 1));
+	uint32_t at;
 
-		if (!p)
+	p.times_ofs = long_mode ? XRS_RUNSTATE_TIMES_OFS : XRS_RUNSTATE_TIMES_OFS_COMPAT;
+	p.len1 = (uint16_t)(len <= room ? len : room);
+	p.len2 = (uint16_t)(len - p.len1);
+	p.p1 = gm_resolve(gm, a->gpa, p.len1);
+	if (!p.p1)
+		return -EFAULT;
+	if (p.len2) {
+		p.p2 = gm_resolve(gm, next_page(a->gpa), p.len2);
+		if (!p.p2)
 			return -EFAULT;
-		a->p1 = p;
-		a->len1_ok = l->len1;
 	}
-	if (l->len2 > a->len2_ok) {
-		uint8_t *p = may_map ? gm_resolve(gm, next_page(a->gpa), l->len2) : NULL;
-
-		if (!p)
-			return -EFAULT;
-		a->p2 = p;
-		a->len2_ok = l->len2;
-	}
+	at = p.times_ofs + 7u;
+	p.flag = at < p.len1 ? p.p1 + at : p.p2 + (at - p.len1);
+	p.ready = true;
+	a->plan[long_mode] = p;
 	return 0;
 }
 
 int area_set(struct area *a, const struct guestmem *gm, uint64_t gpa, bool long_mode)
 {
-	struct layout l = layout_of(gpa, long_mode);
 	struct area n = { .gpa = gpa };
 	int r;
 
-	r = area_map(&n, gm, &l, true);
+	/*
+	 * Only the current layout must fit now. The other is mapped when first
+	 * written (KVM activates its second page cache lazily too).
+	 */
+	r = plan_map(&n, gm, long_mode);
 	if (r) {
 		area_clear(a);
 		return r;
@@ -118,12 +105,11 @@ static void put_flag_byte(uint8_t *p, uint64_t entry)
 int area_write(struct area *a, const struct guestmem *gm, const struct rs_state *rs,
 	       bool long_mode, bool update_flag, bool atomic)
 {
-	struct layout l = layout_of(a->gpa, long_mode);
-	uint8_t *flag = NULL;
+	const struct area_plan *p = &a->plan[long_mode];
 	uint64_t entry = rs->entry;
 	int32_t state = (int32_t)rs->state;
 
-	if (!a->active || area_map(a, gm, &l, !atomic))
+	if (!a->active || (!p->ready && (atomic || plan_map(a, gm, long_mode))))
 		return -EFAULT;
 
 	/*
@@ -131,33 +117,30 @@ int area_write(struct area *a, const struct guestmem *gm, const struct rs_state 
 	 * or split u64 cannot be stored atomically, a byte always can.
 	 */
 	if (update_flag) {
-		uint32_t at = l.times_ofs + 7;
-
-		flag = at < l.len1 ? a->p1 + at : a->p2 + (at - l.len1);
 		entry |= XEN_RUNSTATE_UPDATE;
-		put_flag_byte(flag, entry);
+		put_flag_byte(p->flag, entry);
 		wmb();
 	}
 
-	if (!l.len2) {
+	if (!p->len2) {
 		/* In place; the 64-bit padding is left as the guest has it. */
-		put(a->p1, &state, sizeof(state));
-		put(a->p1 + l.times_ofs, &entry, sizeof(entry));
-		put(a->p1 + l.times_ofs + 8, rs->times, sizeof(rs->times));
+		put(p->p1, &state, sizeof(state));
+		put(p->p1 + p->times_ofs, &entry, sizeof(entry));
+		put(p->p1 + p->times_ofs + 8, rs->times, sizeof(rs->times));
 	} else {
 		/* Split: assemble, padding zeroed, then one copy per page. */
 		uint8_t img[XRS_RUNSTATE_SIZE] = { 0 };
 
 		memcpy(img, &state, sizeof(state));
-		memcpy(img + l.times_ofs, &entry, sizeof(entry));
-		memcpy(img + l.times_ofs + 8, rs->times, sizeof(rs->times));
-		put(a->p1, img, l.len1);
-		put(a->p2, img + l.len1, l.len2);
+		memcpy(img + p->times_ofs, &entry, sizeof(entry));
+		memcpy(img + p->times_ofs + 8, rs->times, sizeof(rs->times));
+		put(p->p1, img, p->len1);
+		put(p->p2, img + p->len1, p->len2);
 	}
 	wmb();
 
-	if (flag) {
-		put_flag_byte(flag, rs->entry);
+	if (update_flag) {
+		put_flag_byte(p->flag, rs->entry);
 		wmb();
 	}
 	return 0;

@@ -15,13 +15,21 @@
 
 #define XRS_PAGE_SIZE	4096u
 
-struct area {
-	uint64_t gpa;
+/* How to write the area in one layout, worked out once it is mapped. */
+struct area_plan {
 	uint8_t *p1;		/* host address of gpa */
 	uint8_t *p2;		/* host address of the next page, if the area reaches it */
-	uint32_t len1_ok;	/* bytes known mapped at p1 */
-	uint32_t len2_ok;	/* bytes known mapped at p2 */
+	uint8_t *flag;		/* the top byte of state_entry_time, on p1 or p2 */
+	uint16_t len1;		/* bytes on the first page */
+	uint16_t len2;		/* bytes on the second, 0 if none */
+	uint16_t times_ofs;	/* offset of state_entry_time: 8 or 4 */
+	bool ready;
+};
+
+struct area {
+	uint64_t gpa;
 	bool active;
+	struct area_plan plan[2];	/* [0] compat, [1] 64-bit; mapped lazily */
 };
 
 /*

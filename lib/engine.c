@@ -2,32 +2,6 @@
 #include <errno.h>
 #include "engine.h"
 
-void rs_update(struct rs_state *rs, uint32_t state, uint64_t now, uint64_t run_delay)
-{
-	int64_t delta = (int64_t)(now - rs->entry);
-	int64_t steal = (int64_t)(run_delay - rs->last_steal);
-	uint32_t cur = rs->entry ? rs->state : XRS_RUNSTATE_OFFLINE;
-
-	/*
-	 * delta < 0: the guest clock went backwards (KVM_SET_CLOCK after a
-	 * restore). Unsigned arithmetic would book centuries; book nothing and
-	 * keep entry, so accounting resumes once the clock passes it.
-	 */
-	if (delta >= 0) {
-		/* Only time spent running can have been stolen. */
-		if (cur == XRS_RUNSTATE_RUNNING && steal > 0) {
-			if (steal > delta)
-				steal = delta;
-			delta -= steal;
-			rs->times[XRS_RUNSTATE_RUNNABLE] += (uint64_t)steal;
-		}
-		rs->times[cur] += (uint64_t)delta;
-		rs->entry = now;
-	}
-	rs->state = state;
-	rs->last_steal = run_delay;
-}
-
 static uint64_t times_sum(const uint64_t t[XRS_RUNSTATE_COUNT])
 {
 	return t[0] + t[1] + t[2] + t[3];

@@ -43,7 +43,11 @@ struct xrs_vm {
 	unsigned int nr_vcpus;
 };
 
-/* What xrs_vcpu_get_stats reads, published under a sequence counter. */
+/*
+ * What xrs_vcpu_get_stats reads: the accounting under a sequence counter,
+ * the event counters as they are (each only ever grows). One writer at a
+ * time (the vCPU lock), so counters are bumped with a load and a store.
+ */
 struct vcpu_pub {
 	atomic_uint seq;
 	_Atomic uint32_t state;
@@ -52,6 +56,10 @@ struct vcpu_pub {
 	_Atomic uint64_t enters, updates, area_writes, area_skips, steal_samples;
 	atomic_int in_guest;
 };
+
+#define counter_inc(c) \
+	atomic_store_explicit(c, atomic_load_explicit(c, memory_order_relaxed) + 1, \
+			      memory_order_relaxed)
 
 struct xrs_vcpu {
 	struct xrs_vm *vm;
@@ -69,7 +77,6 @@ struct xrs_vcpu {
 	uint64_t last_update_ns;	/* guest time of enter()'s last update */
 	bool update_due;		/* the next enter() must update */
 	int schedstat_fd;		/* the bound thread's, or -1 */
-	uint64_t updates, area_writes, area_skips, steal_samples;
 
 	struct vcpu_pub pub;
 };

@@ -11,7 +11,7 @@ uint64_t vcpu_now(const struct xrs_vcpu *v)
 
 uint64_t vcpu_run_delay(struct xrs_vcpu *v)
 {
-	v->steal_samples++;
+	counter_inc(&v->pub.steal_samples);
 	return v->vm->steal->run_delay_ns(v->vm->steal_opaque, v);
 }
 
@@ -24,15 +24,15 @@ void vcpu_write_area(struct xrs_vcpu *v, bool atomic)
 	if (!v->area.active)
 		return;
 	if (area_write(&v->area, &vm->mem, &v->rs, lm, flag, atomic))
-		v->area_skips++;
+		counter_inc(&v->pub.area_skips);
 	else
-		v->area_writes++;
+		counter_inc(&v->pub.area_writes);
 }
 
 void vcpu_update(struct xrs_vcpu *v, uint32_t state, uint64_t now, uint64_t run_delay)
 {
 	rs_update(&v->rs, state, now, run_delay);
-	v->updates++;
+	counter_inc(&v->pub.updates);
 	/* KVM writes from its preemption notifier, which may not sleep, for runnable. */
 	vcpu_write_area(v, state == XRS_RUNSTATE_RUNNABLE);
 }
@@ -51,17 +51,14 @@ void vcpu_publish(struct xrs_vcpu *v)
 {
 	struct vcpu_pub *p = &v->pub;
 	unsigned int seq = relaxed_load(&p->seq);
-	int i;
 
 	relaxed_store(&p->seq, seq + 1);
 	release_store(&p->state, v->rs.state);
 	release_store(&p->entry, v->rs.entry);
-	for (i = 0; i < XRS_RUNSTATE_COUNT; i++)
-		release_store(&p->times[i], v->rs.times[i]);
-	release_store(&p->updates, v->updates);
-	release_store(&p->area_writes, v->area_writes);
-	release_store(&p->area_skips, v->area_skips);
-	release_store(&p->steal_samples, v->steal_samples);
+	release_store(&p->times[0], v->rs.times[0]);
+	release_store(&p->times[1], v->rs.times[1]);
+	release_store(&p->times[2], v->rs.times[2]);
+	release_store(&p->times[3], v->rs.times[3]);
 	release_store(&p->seq, seq + 2);
 }
 
@@ -86,13 +83,13 @@ int xrs_vcpu_get_stats(const struct xrs_vcpu *v, struct xrs_vcpu_stats *st)
 		st->state_entry_time = acquire_load(&p->entry);
 		for (i = 0; i < XRS_RUNSTATE_COUNT; i++)
 			st->time[i] = acquire_load(&p->times[i]);
-		st->updates = acquire_load(&p->updates);
-		st->area_writes = acquire_load(&p->area_writes);
-		st->area_skips = acquire_load(&p->area_skips);
-		st->steal_samples = acquire_load(&p->steal_samples);
 		s2 = relaxed_load(&p->seq);
 	} while ((s1 & 1) || s1 != s2);
 	st->vcpu_id = v->id;
+	st->updates = relaxed_load(&p->updates);
+	st->area_writes = relaxed_load(&p->area_writes);
+	st->area_skips = relaxed_load(&p->area_skips);
+	st->steal_samples = relaxed_load(&p->steal_samples);
 	st->enters = relaxed_load(&p->enters);
 	st->in_guest = relaxed_load(&p->in_guest);
 	return 0;
@@ -195,7 +192,7 @@ void xrs_vcpu_enter(struct xrs_vcpu *v)
 		return;
 
 	spin_lock(&v->lock);
-	relaxed_store(&v->pub.enters, relaxed_load(&v->pub.enters) + 1);
+	counter_inc(&v->pub.enters);
 	now = vcpu_now(v);
 	/*
 	 * KVM books running->running on every vcpu_load. Between steal samples

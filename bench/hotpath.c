@@ -1,0 +1,136 @@
+// SPDX-License-Identifier: MIT
+/*
+ * The hot path, for callgrind: N calls of one kind, with everything else set
+ * up once. bench/run counts the instructions inside the measured function
+ * (--toggle-collect) and divides by N.
+ *
+ * usage: hotpath MODE N
+ *   enter64       enter that books and writes a 64-bit area, flag on
+ *   enter-compat  the same, 32-bit layout
+ *   enter-split   64-bit area split over two pages (two host mappings)
+ *   enter-skip    enter with no steal sample due (default sources)
+ *   enter-sample  enter with a sample due every time (default sources)
+ *   attr-current  SET RUNSTATE_CURRENT (alternating running/runnable)
+ *   attr-data     GET RUNSTATE_DATA
+ *   attr-adjust   SET RUNSTATE_ADJUST, state -1 (rewrite the area)
+ *   attr-addr     SET RUNSTATE_ADDR (same address)
+ */
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <xrs/xrs.h>
+
+#define GPA	0x100000ull
+
+struct fake {
+	uint64_t now, rd;
+};
+
+static uint64_t fake_now(void *o)
+{
+	struct fake *f = o;
+
+	return f->now += 1000;
+}
+
+static uint64_t fake_rd(void *o, const struct xrs_vcpu *v)
+{
+	struct fake *f = o;
+
+	(void)v;
+	return f->rd += 10;
+}
+
+static const struct xrs_clock_ops clock_ops = { .now_ns = fake_now };
+static const struct xrs_steal_ops steal_ops = { .run_delay_ns = fake_rd };
+
+static void die(const char *what, int r)
+{
+	fprintf(stderr, "hotpath: %s: %s\n", what, xrs_strerror(r));
+	exit(1);
+}
+
+static void attr(struct xrs_vcpu *v, uint16_t type, uint64_t x)
+{
+	struct kvm_xen_vcpu_attr a = { .type = type };
+	int r;
+
+	a.u.runstate.state = x;		/* also u.gpa */
+	r = xrs_vcpu_set_attr(v, &a);
+	if (r)
+		die("set attr", r);
+}
+
+int main(int argc, char **argv)
+{
+	static struct fake f = { .now = 1000000000ull };
+	struct xrs_vm_params p = { .vm_fd = -1, .backend = XRS_BACKEND_USER };
+	const char *mode = argc > 2 ? argv[1] : "";
+	long i, n = argc > 2 ? atol(argv[2]) : 0;
+	bool defaults = !strcmp(mode, "enter-skip") || !strcmp(mode, "enter-sample");
+	struct kvm_xen_hvm_attr h = { .type = KVM_XEN_ATTR_TYPE_LONG_MODE };
+	struct kvm_xen_vcpu_attr get = { .type = KVM_XEN_VCPU_ATTR_TYPE_RUNSTATE_DATA };
+	uint64_t gpa = GPA + 0x40;
+	struct xrs_vcpu *v;
+	struct xrs_vm *vm;
+	uint8_t *lo, *hi;
+	int r;
+
+	if (n <= 0) {
+		fprintf(stderr, "usage: hotpath MODE N\n");
+		return 2;
+	}
+	if (!defaults) {
+		p.clock = &clock_ops;
+		p.clock_opaque = &f;
+		p.steal = &steal_ops;
+		p.steal_opaque = &f;
+	}
+	r = xrs_vm_create(&p, &vm);
+	if (r)
+		die("vm", r);
+	lo = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	hi = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (xrs_vm_map_memory(vm, GPA, 4096, lo) || xrs_vm_map_memory(vm, GPA + 4096, 4096, hi))
+		die("map", -1);
+	r = xrs_vcpu_create(vm, 0, -1, &v);
+	if (r)
+		die("vcpu", r);
+	r = xrs_vcpu_bind_thread(v);
+	if (r)
+		die("bind", r);
+
+	h.u.long_mode = strcmp(mode, "enter-compat") != 0;
+	xrs_vm_set_attr(vm, &h);
+	h.type = KVM_XEN_ATTR_TYPE_RUNSTATE_UPDATE_FLAG;
+	XRS_HVM_ATTR_UPDATE_FLAG(&h) = 1;
+	xrs_vm_set_attr(vm, &h);
+	if (!strcmp(mode, "enter-split"))
+		gpa = GPA + 4096 - 20;
+	attr(v, KVM_XEN_VCPU_ATTR_TYPE_RUNSTATE_ADDR, gpa);
+	if (!strcmp(mode, "enter-sample"))
+		xrs_vm_set_steal_interval(vm, 0);
+	xrs_vcpu_enter(v);	/* the first, fresh-vCPU update is not the hot path */
+
+	for (i = 0; i < n; i++) {
+		if (!strncmp(mode, "enter", 5)) {
+			xrs_vcpu_enter(v);
+			xrs_vcpu_exit(v);
+		} else if (!strcmp(mode, "attr-current")) {
+			attr(v, KVM_XEN_VCPU_ATTR_TYPE_RUNSTATE_CURRENT, (uint64_t)(i & 1));
+		} else if (!strcmp(mode, "attr-data")) {
+			xrs_vcpu_get_attr(v, &get);
+		} else if (!strcmp(mode, "attr-adjust")) {
+			attr(v, KVM_XEN_VCPU_ATTR_TYPE_RUNSTATE_ADJUST, (uint64_t)-1);
+		} else if (!strcmp(mode, "attr-addr")) {
+			attr(v, KVM_XEN_VCPU_ATTR_TYPE_RUNSTATE_ADDR, gpa);
+		} else {
+			fprintf(stderr, "hotpath: unknown mode %s\n", mode);
+			return 2;
+		}
+	}
+	xrs_vm_destroy(vm);
+	return 0;
+}
