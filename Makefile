@@ -11,6 +11,8 @@
 CC      ?= cc
 BUILD   ?= build
 SAN     ?=
+V       ?= 0
+Q       := $(if $(filter 1,$(V)),,@)
 
 WARNINGS := -Wall -Wextra -Werror -Wformat=2 -Winit-self -Wmissing-declarations \
 	    -Wmissing-prototypes -Wnested-externs -Wno-system-headers \
@@ -34,15 +36,17 @@ LIB_SRC := $(wildcard lib/*.c)
 LIB_OBJ := $(LIB_SRC:%.c=$(BUILD)/%.o)
 LIB     := $(BUILD)/libxrs.a
 
-all: $(LIB)
+all: $(LIB) $(XRS_BIN)
 
 $(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) -c -o $@ $<
+	@printf "  %-8s %s\n" CC $@
+	$(Q)$(CC) $(CFLAGS) -c -o $@ $<
 
 $(LIB): $(LIB_OBJ)
 	@rm -f $@
-	$(AR) rcs $@ $^
+	@printf "  %-8s %s\n" AR $@
+	$(Q)$(AR) rcs $@ $^
 
 include guest/guest.mk
 
@@ -54,32 +58,52 @@ VMM_LIB := $(BUILD)/libxrsvmm.a
 $(BUILD)/vmm/%.o: CFLAGS += -Iguest
 $(BUILD)/vmm/guest-image.o: vmm/guest-image.S $(GUEST_BINS)
 	@mkdir -p $(dir $@)
-	$(CC) -c -DGUEST64_BIN='"$(GUEST_DIR)/guest64.bin"' \
+	@printf "  %-8s %s\n" CC $@
+	$(Q)$(CC) -c -DGUEST64_BIN='"$(GUEST_DIR)/guest64.bin"' \
 		-DGUEST32_BIN='"$(GUEST_DIR)/guest32.bin"' -o $@ $<
 
 $(VMM_LIB): $(VMM_OBJ)
 	@rm -f $@
-	$(AR) rcs $@ $^
+	@printf "  %-8s %s\n" AR $@
+	$(Q)$(AR) rcs $@ $^
+
+# The xrs binary: tools/ on top of the VMM and libxrs.
+TOOLS_SRC := $(wildcard tools/*.c)
+XRS_BIN   := $(BUILD)/xrs
+
+$(BUILD)/tools/%.o: CFLAGS += -Iguest -Ivmm -Itools
+$(XRS_BIN): $(TOOLS_SRC:%.c=$(BUILD)/%.o) $(VMM_LIB) $(LIB)
+	@printf "  %-8s %s\n" LD $@
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
 include tests/unit/unit.mk
 include tests/kvm/kvm.mk
 
 .SECONDARY:
-.PHONY: all test check clean
+.PHONY: all run test check clean distclean
+
+# The demo: a VM with several vCPUs and its runstate table, on real KVM
+# (direct, or in the sandbox where /dev/kvm cannot run the guests).
+run: $(XRS_BIN) $(BUILD)/tests/kvm/kvm-probe
+	@sh scripts/run-demo $(XRS_BIN) $(BUILD)/tests/kvm/kvm-probe
 test: test-unit test-kvm
 
 check:
 	$(MAKE) BUILD=build/asan SAN=asan test-unit
 	$(MAKE) BUILD=build/tsan SAN=tsan test-unit-threaded
 
+# The sandbox's kernel cache survives clean; distclean drops it.
 clean:
+	find build -mindepth 1 -maxdepth 1 ! -name sandbox -exec rm -rf {} + 2>/dev/null || true
+distclean:
 	rm -rf build
 
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)
 
 # Figures, not assertions: see bench/.
 $(BUILD)/bench/hotpath: $(BUILD)/bench/hotpath.o $(LIB)
-	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+	@printf "  %-8s %s\n" CC $@
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
 .PHONY: bench
 bench: $(BUILD)/bench/hotpath

@@ -91,6 +91,18 @@ struct g_ucall {
 	uint64_t arg[6];
 };
 
+/* A guest's view of its own area and its checks (G_UCALL_REPORT, arg[0] = GPA). */
+struct g_report {
+	uint64_t checks;		/* invariant checks made */
+	uint64_t violations;		/* ...that failed */
+	uint64_t remote_checks;		/* of other vCPUs' areas (update flag on) */
+	uint64_t state;
+	uint64_t entry;
+	uint64_t time[4];
+	uint64_t now;			/* guest clock when it read the area */
+	uint64_t steal_ns;		/* MSR_KVM_STEAL_TIME's steal (witness), or 0 */
+};
+
 /* pvclock_vcpu_time_info (KVM's MSR_KVM_SYSTEM_TIME_NEW). */
 struct g_pvclock {
 	uint32_t version;

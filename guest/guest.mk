@@ -11,26 +11,33 @@ GUEST_DIR    := $(BUILD)/guest
 
 $(GUEST_DIR)/64/%.o: guest/%.c guest/lib.h guest/abi.h include/xrs/xen.h
 	@mkdir -p $(dir $@)
-	$(GUEST_CC) $(GUEST_CFLAGS) -m64 -mno-red-zone -mcmodel=small -c -o $@ $<
+	@printf "  %-8s %s\n" CC $@
+	$(Q)$(GUEST_CC) $(GUEST_CFLAGS) -m64 -mno-red-zone -mcmodel=small -c -o $@ $<
 $(GUEST_DIR)/32/%.o: guest/%.c guest/lib.h guest/abi.h include/xrs/xen.h
 	@mkdir -p $(dir $@)
-	$(GUEST_CC) $(GUEST_CFLAGS) -m32 -march=i686 -c -o $@ $<
+	@printf "  %-8s %s\n" CC $@
+	$(Q)$(GUEST_CC) $(GUEST_CFLAGS) -m32 -march=i686 -c -o $@ $<
 $(GUEST_DIR)/64/entry.o: guest/entry64.S
 	@mkdir -p $(dir $@)
-	$(GUEST_CC) -m64 -c -o $@ $<
+	@printf "  %-8s %s\n" CC $@
+	$(Q)$(GUEST_CC) -m64 -c -o $@ $<
 $(GUEST_DIR)/32/entry.o: guest/entry32.S
 	@mkdir -p $(dir $@)
-	$(GUEST_CC) -m32 -c -o $@ $<
+	@printf "  %-8s %s\n" CC $@
+	$(Q)$(GUEST_CC) -m32 -c -o $@ $<
 
 GUEST_OBJ64 := $(GUEST_DIR)/64/entry.o $(patsubst guest/%.c,$(GUEST_DIR)/64/%.o,$(GUEST_SRC))
 GUEST_OBJ32 := $(GUEST_DIR)/32/entry.o $(patsubst guest/%.c,$(GUEST_DIR)/32/%.o,$(GUEST_SRC))
 
 $(GUEST_DIR)/guest64.elf: $(GUEST_OBJ64) guest/guest.ld
-	$(LD) -m elf_x86_64 -T guest/guest.ld -nostdlib -o $@ $(GUEST_OBJ64)
+	@printf "  %-8s %s\n" LD $@
+	$(Q)$(LD) -m elf_x86_64 -T guest/guest.ld -nostdlib -o $@ $(GUEST_OBJ64)
 $(GUEST_DIR)/guest32.elf: $(GUEST_OBJ32) guest/guest.ld
-	$(LD) -m elf_i386 -T guest/guest.ld -nostdlib -o $@ $(GUEST_OBJ32)
+	@printf "  %-8s %s\n" LD $@
+	$(Q)$(LD) -m elf_i386 -T guest/guest.ld -nostdlib -o $@ $(GUEST_OBJ32)
 
 $(GUEST_DIR)/guest%.bin: $(GUEST_DIR)/guest%.elf
-	objcopy -O binary $< $@
+	@printf "  %-8s %s\n" OBJCOPY $@
+	$(Q)objcopy -O binary $< $@
 
 GUEST_BINS := $(GUEST_DIR)/guest64.bin $(GUEST_DIR)/guest32.bin

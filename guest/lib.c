@@ -20,6 +20,15 @@ void *memcpy(void *d, const void *s, size_t n)
 	return d;
 }
 
+size_t strlen(const char *s)
+{
+	size_t n = 0;
+
+	while (s[n])
+		n++;
+	return n;
+}
+
 int memcmp(const void *a, const void *b, size_t n)
 {
 	const uint8_t *x = a, *y = b;
@@ -201,8 +210,11 @@ void guest_main(struct g_bootinfo *boot, uint32_t id)
 	case G_PROG_HCALL_PAGE:
 		prog_hcall_page(c);
 		break;
+	case G_PROG_WORKLOAD:
+		prog_workload(c);
+		break;
 	default:
 		fail(c, "unknown program", __LINE__, boot->program, 0);
 	}
-	ucall(c, G_UCALL_DONE, c->checks, c->violations, 0, 0);
+	ucall(c, G_UCALL_DONE, c->report.checks, c->report.violations, 0, 0);
 }

@@ -55,6 +55,13 @@ static inline void cpuid(uint32_t leaf, uint32_t *a, uint32_t *b, uint32_t *c, u
 void *memset(void *s, int c, size_t n);
 void *memcpy(void *d, const void *s, size_t n);
 int memcmp(const void *a, const void *b, size_t n);
+size_t strlen(const char *s);
+
+struct rs_view {
+	uint32_t state;
+	uint64_t entry;
+	uint64_t time[4];
+};
 
 /* Per-vCPU context, in the vCPU's data block (G_PERCPU_DATA). */
 struct gcpu {
@@ -65,9 +72,14 @@ struct gcpu {
 	uint32_t id;
 	uint32_t nr_vcpus;
 	struct g_bootinfo *boot;
-	uint64_t checks;			/* invariant checks made */
-	uint64_t violations;			/* ...and failed */
-	uint8_t area[128] __attribute__((aligned(64)));	/* runstate area by GPA */
+	struct g_report report;
+	/* The vCPU's own runstate area and what it last saw there. */
+	uint8_t area[128] __attribute__((aligned(64)));
+	volatile uint8_t *rs;			/* where it is registered, or NULL */
+	volatile uint32_t rs_ok;		/* others may read it */
+	struct rs_view last;
+	struct rs_view remote_last[2];		/* vCPUs id+1 and id+2 */
+	uint64_t rng;
 	uint8_t scratch[256];
 };
 
@@ -94,13 +106,13 @@ void hypercall_page_install(void);
 long hypercall(unsigned int nr, unsigned long a1, unsigned long a2, unsigned long a3);
 
 /* Runstate areas: Linux's reader, and the invariant checks. */
-struct rs_view {
-	uint32_t state;
-	uint64_t entry;
-	uint64_t time[4];
-};
 void rs_read(const volatile uint8_t *area, int long_mode, struct rs_view *v);
 int guest_long_mode(void);
+
+/* Workload helpers (prog_workload.c). */
+long register_area(struct gcpu *c, volatile uint8_t *area, int by_gpa);
+int check_own_area(struct gcpu *c);
+void report(struct gcpu *c);
 
 /* Programs. */
 void prog_io_loop(struct gcpu *c);

@@ -177,7 +177,7 @@ int kvm_vm_open(struct kvm_vm *vm, const struct kvm_vm_config *cfg)
 	int r, api;
 
 	memset(vm, 0, sizeof(*vm));
-	vm->kvm_fd = vm->fd = -1;
+	vm->kvm_fd = vm->fd = vm->memfd = -1;
 	vm->bits = cfg->bits;
 	if (cfg->bits != 64 && cfg->bits != 32)
 		return fail(vm, -EINVAL, "guest width %d (64 or 32)", cfg->bits);
@@ -209,8 +209,13 @@ int kvm_vm_open(struct kvm_vm *vm, const struct kvm_vm_config *cfg)
 	vm->sync_regs = ioctl(vm->fd, KVM_CHECK_EXTENSION, KVM_CAP_SYNC_REGS) > 0;
 
 	vm->ram_size = cfg->ram_size;
-	vm->ram = mmap(NULL, vm->ram_size, PROT_READ | PROT_WRITE,
-		       MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	vm->memfd = memfd_create("xrs-guest-ram", MFD_CLOEXEC);
+	if (vm->memfd < 0 || ftruncate(vm->memfd, (off_t)vm->ram_size) < 0) {
+		r = fail(vm, -errno, "guest RAM (memfd of %llu bytes): %s",
+			 (unsigned long long)vm->ram_size, strerror(errno));
+		goto err;
+	}
+	vm->ram = mmap(NULL, vm->ram_size, PROT_READ | PROT_WRITE, MAP_SHARED, vm->memfd, 0);
 	if (vm->ram == MAP_FAILED) {
 		vm->ram = NULL;
 		r = fail(vm, -errno, "mmap of %llu bytes of RAM: %s",
@@ -246,10 +251,12 @@ void kvm_vm_close(struct kvm_vm *vm)
 		close(vm->fd);
 	if (vm->kvm_fd >= 0)
 		close(vm->kvm_fd);
+	if (vm->memfd >= 0)
+		close(vm->memfd);
 	free(vm->cpuid);
 	vm->ram = NULL;
 	vm->cpuid = NULL;
-	vm->fd = vm->kvm_fd = -1;
+	vm->fd = vm->kvm_fd = vm->memfd = -1;
 }
 
 static void flat_segment(struct kvm_segment *s, uint16_t sel, uint8_t type, bool code64)

@@ -16,6 +16,7 @@
 struct kvm_vm {
 	int kvm_fd;
 	int fd;
+	int memfd;			/* backs RAM, so pages can be mapped twice */
 	uint8_t *ram;
 	uint64_t ram_size;
 	int bits;			/* guest width: 64 or 32 */

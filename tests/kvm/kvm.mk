@@ -9,10 +9,12 @@ KVM_HARNESS := $(KVM_DIR)/kvmtest.o
 $(KVM_DIR)/%.o: CFLAGS += -Iguest -Ivmm -Ilib -Itests/kvm
 
 $(KVM_DIR)/%: $(KVM_DIR)/%.o $(KVM_HARNESS) $(VMM_LIB) $(LIB)
-	$(CC) $(LDFLAGS) -o $@ $^ -lcmocka $(LDLIBS)
+	@printf "  %-8s %s\n" CC $@
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ -lcmocka $(LDLIBS)
 
 $(KVM_DIR)/kvm-probe: $(KVM_DIR)/kvm-probe.o $(VMM_LIB) $(LIB)
-	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+	@printf "  %-8s %s\n" CC $@
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
 .PHONY: test-kvm
 test-kvm: $(KVM_BIN) $(KVM_DIR)/kvm-probe

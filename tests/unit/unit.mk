@@ -10,17 +10,20 @@ UNIT_THREADED := $(UNIT_DIR)/test_threads $(UNIT_DIR)/test_steal_schedstat
 $(UNIT_DIR)/%.o: CFLAGS += -Ilib -Itests/unit
 
 $(UNIT_DIR)/%: $(UNIT_DIR)/%.o $(UNIT_HARNESS) $(LIB)
-	$(CC) $(LDFLAGS) -o $@ $^ -lcmocka $(LDLIBS)
+	@printf "  %-8s %s\n" CC $@
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ -lcmocka $(LDLIBS)
 
 # The flag-protocol test links a copy of area.c that logs every store and
 # barrier; it must come before libxrs.a so the archive's area.o stays out.
 $(UNIT_DIR)/area-trace.o: lib/area.c
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) -DXRS_AREA_TRACE -c -o $@ $<
+	@printf "  %-8s %s\n" CC $@
+	$(Q)$(CC) $(CFLAGS) -DXRS_AREA_TRACE -c -o $@ $<
 
 $(UNIT_DIR)/test_flag_protocol: $(UNIT_DIR)/test_flag_protocol.o $(UNIT_DIR)/area-trace.o \
 				$(UNIT_HARNESS) $(LIB)
-	$(CC) $(LDFLAGS) -o $@ $^ -lcmocka $(LDLIBS)
+	@printf "  %-8s %s\n" CC $@
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ -lcmocka $(LDLIBS)
 
 .PHONY: test-unit test-unit-threaded
 test-unit: $(UNIT_BIN)

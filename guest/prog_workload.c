@@ -1,0 +1,280 @@
+// SPDX-License-Identifier: MIT
+/*
+ * xrs run's workloads. Every vCPU registers its runstate area, then checks
+ * it continuously as a Xen guest would rely on it: entry == sum of the
+ * times, times never decrease, entry is not in the future, and a vCPU that
+ * reads its own area is running. With the update flag granted it also
+ * reads two other vCPUs' areas. Violations are counted and reported.
+ */
+#include "lib.h"
+
+static uint64_t rnd(struct gcpu *c)
+{
+	c->rng ^= c->rng << 13;
+	c->rng ^= c->rng >> 7;
+	c->rng ^= c->rng << 17;
+	return c->rng;
+}
+
+static int stopping(struct gcpu *c)
+{
+	return c->boot->stop != 0;
+}
+
+static uint64_t sum(const struct rs_view *v)
+{
+	return v->time[0] + v->time[1] + v->time[2] + v->time[3];
+}
+
+/* Register @area for this vCPU by virtual or physical address. */
+long register_area(struct gcpu *c, volatile uint8_t *area, int by_gpa)
+{
+	uint64_t a = (uint64_t)(uintptr_t)area;	/* identity mapped: VA == PA */
+	long r;
+
+	r = hypercall(XEN_HC_vcpu_op, by_gpa ? VCPUOP_register_runstate_phys_area :
+				      VCPUOP_register_runstate_memory_area,
+		      c->id, (unsigned long)(uintptr_t)&a);
+	if (!r) {
+		c->rs = area;
+		c->rs_ok = 1;
+	}
+	return r;
+}
+
+static void violation(struct gcpu *c, const char *what)
+{
+	static const char prefix[] = "xrs guest: runstate check failed: ";
+
+	if (c->report.violations++ < 3) {
+		hypercall(XEN_HC_console_io, CONSOLEIO_write, sizeof(prefix) - 1,
+			  (unsigned long)(uintptr_t)prefix);
+		hypercall(XEN_HC_console_io, CONSOLEIO_write, strlen(what),
+			  (unsigned long)(uintptr_t)what);
+		hypercall(XEN_HC_console_io, CONSOLEIO_write, 1, (unsigned long)(uintptr_t)"\n");
+	}
+}
+
+static int monotonic(const struct rs_view *now, const struct rs_view *before)
+{
+	int i;
+
+	for (i = 0; i < 4; i++)
+		if (now->time[i] < before->time[i])
+			return 0;
+	return now->entry >= before->entry;
+}
+
+/* Check this vCPU's own area; 0 if all holds. */
+int check_own_area(struct gcpu *c)
+{
+	struct rs_view v;
+	uint64_t now;
+	int bad = 0;
+
+	if (!c->rs)
+		return 0;
+	rs_read(c->rs, guest_long_mode(), &v);
+	now = now_ns(c);
+	c->report.checks++;
+	if (v.entry != sum(&v)) {
+		violation(c, "own area: state_entry_time != sum of time[]");
+		bad = 1;
+	} else if (!monotonic(&v, &c->last)) {
+		violation(c, "own area: a time went backwards");
+		bad = 1;
+	} else if (v.entry > now) {
+		violation(c, "own area: state_entry_time is in the future");
+		bad = 1;
+	} else if (v.state != RUNSTATE_running) {
+		violation(c, "own area: not running while the vCPU reads it");
+		bad = 1;
+	}
+	c->last = v;
+	return bad;
+}
+
+/* Other vCPUs' areas, safe to read only with XEN_RUNSTATE_UPDATE. */
+static void check_remote_areas(struct gcpu *c)
+{
+	uint32_t k;
+
+	if (!(c->boot->flags & G_BOOT_UPDATE_FLAG) || c->nr_vcpus < 2)
+		return;
+	for (k = 1; k <= 2 && k < c->nr_vcpus; k++) {
+		struct gcpu *o = gcpu_of((c->id + k) % c->nr_vcpus);
+		struct rs_view v;
+
+		if (!o->rs_ok)
+			continue;
+		rs_read(o->rs, guest_long_mode(), &v);
+		c->report.remote_checks++;
+		if (v.entry != sum(&v))
+			violation(c, "remote area: state_entry_time != sum of time[]");
+		else if (!monotonic(&v, &c->remote_last[k - 1]))
+			violation(c, "remote area: a time went backwards");
+		c->remote_last[k - 1] = v;
+	}
+}
+
+void report(struct gcpu *c)
+{
+	struct rs_view v = { 0 };
+
+	if (c->rs)
+		rs_read(c->rs, guest_long_mode(), &v);
+	c->report.state = v.state;
+	c->report.entry = v.entry;
+	memcpy(c->report.time, v.time, sizeof(v.time));
+	c->report.now = now_ns(c);
+	c->report.steal_ns = c->steal.steal;
+	ucall(c, G_UCALL_REPORT, (uint64_t)(uintptr_t)&c->report, 0, 0, 0);
+}
+
+static void compute(struct gcpu *c, uint64_t ns)
+{
+	uint64_t end = now_ns(c) + ns;
+
+	while (now_ns(c) < end && !stopping(c)) {
+		check_own_area(c);
+		check_remote_areas(c);
+	}
+}
+
+static void timed_block(struct gcpu *c, uint64_t ns)
+{
+	struct {
+		uint64_t timeout_abs_ns;
+		uint32_t flags;
+	} __attribute__((packed)) t;
+	struct rs_view before = c->last;
+
+	t.timeout_abs_ns = now_ns(c) + ns;
+	t.flags = 0;
+	if (hypercall(XEN_HC_vcpu_op, VCPUOP_set_singleshot_timer, c->id,
+		      (unsigned long)(uintptr_t)&t))
+		violation(c, "set_singleshot_timer failed");
+	hypercall(XEN_HC_sched_op, SCHEDOP_block, 0, 0);
+	if (check_own_area(c) || !c->rs || stopping(c))
+		return;
+	/*
+	 * If it blocked (the timer may have fired before the block began) and
+	 * was not taken down meanwhile, it ran again only after its timer.
+	 */
+	if (c->last.time[RUNSTATE_offline] == before.time[RUNSTATE_offline] &&
+	    c->last.time[RUNSTATE_blocked] != before.time[RUNSTATE_blocked]) {
+		c->report.checks++;
+		if (c->last.entry < t.timeout_abs_ns)
+			violation(c, "ran again before its timer");
+	}
+}
+
+/* vCPU 0 takes the last vCPU down for a while, then brings it back. */
+static void down_up(struct gcpu *c)
+{
+	uint32_t t = c->nr_vcpus - 1;
+
+	if (hypercall(XEN_HC_vcpu_op, VCPUOP_down, t, 0) ||
+	    hypercall(XEN_HC_vcpu_op, VCPUOP_is_up, t, 0) != 0)
+		violation(c, "VCPUOP_down did not take the vCPU down");
+	compute(c, 3000000);
+	if (hypercall(XEN_HC_vcpu_op, VCPUOP_up, t, 0) ||
+	    hypercall(XEN_HC_vcpu_op, VCPUOP_is_up, t, 0) != 1)
+		violation(c, "VCPUOP_up did not bring the vCPU up");
+}
+
+static void mixed(struct gcpu *c)
+{
+	uint64_t next_report = now_ns(c), next_down = now_ns(c) + 100000000;
+	uint32_t i;
+
+	while (!stopping(c)) {
+		uint64_t r = rnd(c);
+
+		switch (r & 7) {
+		case 0: case 1: case 2: case 3:
+			compute(c, 200000 + (uint32_t)(r >> 8) % 1800000u);
+			break;
+		case 4: case 5:
+			timed_block(c, 1000000 + (uint32_t)(r >> 8) % 3000000u);
+			break;
+		case 6:
+			hypercall(XEN_HC_sched_op, SCHEDOP_yield, 0, 0);
+			check_own_area(c);
+			break;
+		default:
+			for (i = 0; i < 16; i++)
+				outl(G_PORT_TICK, i);
+			check_own_area(c);
+		}
+		if (c->id == 0 && c->nr_vcpus > 1 && now_ns(c) >= next_down) {
+			down_up(c);
+			next_down = now_ns(c) + 200000000;
+		}
+		if (now_ns(c) >= next_report) {
+			report(c);
+			next_report = now_ns(c) + 50000000;
+		}
+	}
+}
+
+static void spin(struct gcpu *c)
+{
+	/* Never exits: the area is as fresh as the VMM keeps it. */
+	while (!stopping(c))
+		check_own_area(c);
+}
+
+static void exits(struct gcpu *c)
+{
+	uint64_t next_report = now_ns(c), i = 0;
+
+	while (!stopping(c)) {
+		outl(G_PORT_TICK, (uint32_t)i);
+		if (!(++i & 1023)) {
+			check_own_area(c);
+			if (now_ns(c) >= next_report) {
+				report(c);
+				next_report = now_ns(c) + 50000000;
+			}
+		}
+	}
+}
+
+static void idle(struct gcpu *c)
+{
+	while (!stopping(c))
+		timed_block(c, 10000000);
+}
+
+void prog_workload(struct gcpu *c)
+{
+	struct g_bootinfo *b = c->boot;
+
+	c->rng = 0x9e3779b97f4a7c15ull ^ ((uint64_t)c->id << 32) ^ now_ns(c);
+	hypercall_page_install();
+	if (b->flags & G_BOOT_WITNESS)
+		wrmsr(MSR_KVM_STEAL_TIME, (uint64_t)(uintptr_t)&c->steal | 1);
+	if ((b->flags & G_BOOT_UPDATE_FLAG) &&
+	    hypercall(XEN_HC_vm_assist, VMASST_CMD_enable, VMASST_TYPE_runstate_update_flag, 0))
+		b->flags &= ~G_BOOT_UPDATE_FLAG;	/* not granted: no remote reads */
+	/* Odd vCPUs register by physical address (Xen 4.18), even ones by virtual. */
+	if (register_area(c, c->area, c->id & 1) && register_area(c, c->area, !(c->id & 1)))
+		c->rs = NULL;	/* no runstate here (xrs run --no-runstate) */
+
+	switch (b->workload) {
+	case G_WL_SPIN:
+		spin(c);
+		break;
+	case G_WL_EXITS:
+		exits(c);
+		break;
+	case G_WL_IDLE:
+		idle(c);
+		break;
+	default:
+		mixed(c);
+	}
+	check_own_area(c);
+	report(c);
+}

@@ -1,0 +1,69 @@
+// SPDX-License-Identifier: MIT
+/* xrs: one binary, subcommands dispatched from one table. */
+#include <stdio.h>
+#include <string.h>
+#include "tools.h"
+
+#define XRS_VERSION "0.1.0"
+
+static int cmd_help(int argc, char **argv);
+static int cmd_version(int argc, char **argv);
+
+static const struct command {
+	const char *name;
+	int (*fn)(int argc, char **argv);
+	const char *summary;
+} commands[] = {
+	{ "run", cmd_run, "run a VM of Xen test guests and show its runstate table" },
+	{ "help", cmd_help, "this list, or `xrs help COMMAND`" },
+	{ "version", cmd_version, "print the version" },
+};
+
+static const struct command *find(const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+		if (!strcmp(commands[i].name, name))
+			return &commands[i];
+	return NULL;
+}
+
+static int cmd_help(int argc, char **argv)
+{
+	size_t i;
+
+	if (argc > 1 && !strcmp(argv[1], "run"))
+		return cmd_run_usage(stdout, 0);
+	printf("usage: xrs COMMAND [OPTIONS]\n\n"
+	       "Xen vCPU runstate accounting for KVM, in user space.\n\ncommands:\n");
+	for (i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+		printf("  %-8s %s\n", commands[i].name, commands[i].summary);
+	return 0;
+}
+
+static int cmd_version(int argc, char **argv)
+{
+	(void)argc;
+	(void)argv;
+	printf("xrs %s\n", XRS_VERSION);
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	const struct command *c;
+
+	if (argc < 2)
+		return cmd_help(argc, argv), 2;
+	if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))
+		return cmd_help(argc - 1, argv + 1);
+	if (!strcmp(argv[1], "--version"))
+		return cmd_version(argc - 1, argv + 1);
+	c = find(argv[1]);
+	if (!c) {
+		fprintf(stderr, "xrs: unknown command '%s' (xrs help lists them)\n", argv[1]);
+		return 2;
+	}
+	return c->fn(argc - 1, argv + 1);
+}

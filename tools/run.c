@@ -1,0 +1,354 @@
+// SPDX-License-Identifier: MIT
+/* xrs run: options, the VM's life, and its runstate table. */
+#include <errno.h>
+#include <getopt.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include "tools.h"
+
+int cmd_run_usage(FILE *f, int status)
+{
+	fprintf(f,
+		"usage: xrs run [OPTIONS]\n\n"
+		"Run a KVM VM whose Xen guests register and read their own runstate areas,\n"
+		"with libxrs accounting running/runnable/blocked/offline as KVM would.\n\n"
+		"  --vcpus N            vCPUs, 1-1024, one host thread each (4)\n"
+		"  --guest 64|32        64-bit long mode or 32-bit protected mode guests (64)\n"
+		"  --workload NAME      mixed, spin, exits or idle (mixed)\n"
+		"  --seconds S          how long to run (5)\n"
+		"  --mem MiB            guest RAM (just enough for the vCPUs)\n"
+		"  --update-flag on|off grant the guests XEN_RUNSTATE_UPDATE, so they also\n"
+		"                       read other vCPUs' areas (on)\n"
+		"  --pin CPULIST        host CPUs for the vCPU threads, e.g. 0 or 0-1,3;\n"
+		"                       vCPU i runs on the (i mod n)-th\n"
+		"  --interval S         print the table every S seconds too (0: at the end only)\n"
+		"  --json               JSON lines instead of tables (docs/json.md)\n"
+		"  --name NAME          the VM's name in the output (xrs)\n"
+		"  --backend user|kernel|auto  libxrs's accounting, KVM's own, or KVM's where\n"
+		"                       it has it (user)\n"
+		"  --no-runstate        no accounting at all (a baseline for measurements)\n"
+		"  --witness            guests also enable KVM's steal-time MSR; its steal is\n"
+		"                       shown beside runnable\n"
+		"  --refresh-ms N       kick a vCPU that stayed in KVM_RUN N ms (0: never) (10)\n\n"
+		"Exit status: 0, 1 if a guest or host check failed, 2 for bad options.\n");
+	return status;
+}
+
+static int bad(const char *opt, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+static int bad(const char *opt, const char *fmt, ...)
+{
+	va_list ap;
+
+	fprintf(stderr, "xrs run: %s: ", opt);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	return 2;
+}
+
+static int parse_u64(const char *s, uint64_t min, uint64_t max, uint64_t *out)
+{
+	char *end;
+	unsigned long long v;
+
+	if (!*s || *s == '-' || *s == '+')
+		return -1;
+	errno = 0;
+	v = strtoull(s, &end, 10);
+	if (errno || *end || v < min || v > max)
+		return -1;
+	*out = v;
+	return 0;
+}
+
+static int parse_seconds(const char *s, double min, double max, double *out)
+{
+	char *end;
+	double v;
+
+	if (!*s)
+		return -1;
+	errno = 0;
+	v = strtod(s, &end);
+	if (errno || *end || !(v >= min && v <= max))
+		return -1;
+	*out = v;
+	return 0;
+}
+
+/* "0", "0-3", "0,2,4-5": host CPUs that exist. */
+static int parse_cpulist(const char *s, struct vmm_config *cfg, const char **why)
+{
+	long ncpu = sysconf(_SC_NPROCESSORS_CONF);
+	const char *p = s;
+
+	cfg->nr_pin = 0;
+	while (*p) {
+		char *end;
+		long a, b;
+
+		if (*p < '0' || *p > '9')
+			return *why = "expected a CPU number", -1;
+		a = strtol(p, &end, 10);
+		b = a;
+		if (*end == '-') {
+			if (end[1] < '0' || end[1] > '9')
+				return *why = "expected a CPU number after '-'", -1;
+			b = strtol(end + 1, &end, 10);
+		}
+		if (b < a)
+			return *why = "a range runs backwards", -1;
+		if (b >= ncpu)
+			return *why = "no such CPU on this host", -1;
+		for (; a <= b; a++) {
+			if (cfg->nr_pin >= (int)(sizeof(cfg->pin) / sizeof(cfg->pin[0])))
+				return *why = "more than 64 CPUs", -1;
+			cfg->pin[cfg->nr_pin++] = (int)a;
+		}
+		if (*end == ',')
+			end++;
+		else if (*end)
+			return *why = "expected ',' or '-'", -1;
+		p = end;
+	}
+	if (!cfg->nr_pin)
+		return *why = "empty", -1;
+	return 0;
+}
+
+struct run_opts {
+	struct vmm_config cfg;
+	double seconds, interval;
+	bool json;
+	const char *name;
+	uint64_t mem_mib;
+};
+
+static int parse(int argc, char **argv, struct run_opts *o)
+{
+	enum { O_VCPUS = 256, O_GUEST, O_WORKLOAD, O_SECONDS, O_MEM, O_FLAG, O_PIN,
+	       O_INTERVAL, O_JSON, O_NAME, O_BACKEND, O_NORS, O_WITNESS, O_REFRESH, O_HELP };
+	static const struct option opts[] = {
+		{ "vcpus", required_argument, 0, O_VCPUS },
+		{ "guest", required_argument, 0, O_GUEST },
+		{ "workload", required_argument, 0, O_WORKLOAD },
+		{ "seconds", required_argument, 0, O_SECONDS },
+		{ "mem", required_argument, 0, O_MEM },
+		{ "update-flag", required_argument, 0, O_FLAG },
+		{ "pin", required_argument, 0, O_PIN },
+		{ "interval", required_argument, 0, O_INTERVAL },
+		{ "json", no_argument, 0, O_JSON },
+		{ "name", required_argument, 0, O_NAME },
+		{ "backend", required_argument, 0, O_BACKEND },
+		{ "no-runstate", no_argument, 0, O_NORS },
+		{ "witness", no_argument, 0, O_WITNESS },
+		{ "refresh-ms", required_argument, 0, O_REFRESH },
+		{ "help", no_argument, 0, O_HELP },
+		{ 0, 0, 0, 0 },
+	};
+	uint64_t n;
+	const char *why;
+	int c;
+
+	opterr = 0;
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		switch (c) {
+		case O_VCPUS:
+			if (parse_u64(optarg, 1, G_MAX_VCPUS, &n))
+				return bad("--vcpus", "'%s' is not a number from 1 to %u", optarg,
+					   G_MAX_VCPUS);
+			o->cfg.nr_vcpus = (uint32_t)n;
+			break;
+		case O_GUEST:
+			if (strcmp(optarg, "64") && strcmp(optarg, "32"))
+				return bad("--guest", "'%s' is not 64 or 32", optarg);
+			o->cfg.bits = atoi(optarg);
+			break;
+		case O_WORKLOAD:
+			if (!strcmp(optarg, "mixed"))
+				o->cfg.workload = G_WL_MIXED;
+			else if (!strcmp(optarg, "spin"))
+				o->cfg.workload = G_WL_SPIN;
+			else if (!strcmp(optarg, "exits"))
+				o->cfg.workload = G_WL_EXITS;
+			else if (!strcmp(optarg, "idle"))
+				o->cfg.workload = G_WL_IDLE;
+			else
+				return bad("--workload", "'%s' is not mixed, spin, exits or idle",
+					   optarg);
+			break;
+		case O_SECONDS:
+			if (parse_seconds(optarg, 0.01, 86400, &o->seconds))
+				return bad("--seconds", "'%s' is not a time from 0.01 to 86400",
+					   optarg);
+			break;
+		case O_MEM:
+			if (parse_u64(optarg, 1, 1024, &o->mem_mib))
+				return bad("--mem", "'%s' is not a size in MiB from 1 to 1024",
+					   optarg);
+			break;
+		case O_FLAG:
+			if (strcmp(optarg, "on") && strcmp(optarg, "off"))
+				return bad("--update-flag", "'%s' is not on or off", optarg);
+			o->cfg.update_flag = !strcmp(optarg, "on");
+			break;
+		case O_PIN:
+			if (parse_cpulist(optarg, &o->cfg, &why))
+				return bad("--pin", "'%s': %s", optarg, why);
+			break;
+		case O_INTERVAL:
+			if (parse_seconds(optarg, 0, 86400, &o->interval) ||
+			    (o->interval > 0 && o->interval < 0.01))
+				return bad("--interval", "'%s' is not 0 or a time from 0.01 to 86400",
+					   optarg);
+			break;
+		case O_JSON:
+			o->json = true;
+			break;
+		case O_NAME:
+			if (!*optarg || strlen(optarg) > 64)
+				return bad("--name", "give 1 to 64 characters");
+			o->name = optarg;
+			break;
+		case O_BACKEND:
+			if (!strcmp(optarg, "user"))
+				o->cfg.backend = XRS_BACKEND_USER;
+			else if (!strcmp(optarg, "kernel"))
+				o->cfg.backend = XRS_BACKEND_KERNEL;
+			else if (!strcmp(optarg, "auto"))
+				o->cfg.backend = XRS_BACKEND_AUTO;
+			else
+				return bad("--backend", "'%s' is not user, kernel or auto", optarg);
+			break;
+		case O_NORS:
+			o->cfg.runstate = false;
+			break;
+		case O_WITNESS:
+			o->cfg.witness = true;
+			break;
+		case O_REFRESH:
+			if (parse_u64(optarg, 0, 60000, &n))
+				return bad("--refresh-ms", "'%s' is not a number from 0 to 60000",
+					   optarg);
+			o->cfg.refresh_ms = (uint32_t)n;
+			break;
+		case O_HELP:
+			exit(cmd_run_usage(stdout, 0));
+		default:
+			if (optopt)
+				return bad(argv[optind - 1], "needs a value");
+			return bad(argv[optind - 1], "unknown option (xrs help run)");
+		}
+	}
+	if (optind < argc)
+		return bad(argv[optind], "unexpected argument");
+	if (o->mem_mib) {
+		uint64_t min = guest_ram_min(o->cfg.nr_vcpus);
+
+		if (o->mem_mib << 20 < min)
+			return bad("--mem", "%llu MiB is too little for %u vCPUs (at least %llu)",
+				   (unsigned long long)o->mem_mib, o->cfg.nr_vcpus,
+				   (unsigned long long)((min + (1u << 20) - 1) >> 20));
+		o->cfg.ram_mib = o->mem_mib;
+	}
+	return 0;
+}
+
+static double mono_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static void print_sample(struct run_opts *o, struct sample *s)
+{
+	if (o->json)
+		sample_print_json(stdout, s, &o->cfg);
+	else
+		sample_print_table(stdout, s, &o->cfg);
+	fflush(stdout);
+}
+
+int cmd_run(int argc, char **argv)
+{
+	struct run_opts o = {
+		.cfg = { .nr_vcpus = 4, .bits = 64, .program = G_PROG_WORKLOAD,
+			 .workload = G_WL_MIXED, .update_flag = true, .runstate = true,
+			 .backend = XRS_BACKEND_USER, .refresh_ms = 10 },
+		.seconds = 5, .name = "xrs",
+	};
+	struct sample s = { 0 };
+	struct vmm *m;
+	char err[256];
+	double start, next;
+	uint32_t i;
+	int r, status = 0;
+
+	r = parse(argc, argv, &o);
+	if (r)
+		return r;
+	r = vmm_create(&o.cfg, &m, err, sizeof(err));
+	if (r) {
+		fprintf(stderr, "xrs run: %s\n", err);
+		return 1;
+	}
+	s.name = o.name;
+	s.nr = m->nr_vcpus;
+	s.v = calloc(s.nr, sizeof(*s.v));
+	if (!s.v) {
+		vmm_destroy(m);
+		fprintf(stderr, "xrs run: out of memory\n");
+		return 1;
+	}
+	if (!o.json)
+		printf("%s: %u vCPUs, %d-bit guests, workload %s, %.1f s, update flag %s, %s\n",
+		       o.name, o.cfg.nr_vcpus, o.cfg.bits, workload_name(o.cfg.workload), o.seconds,
+		       o.cfg.update_flag ? "on" : "off",
+		       !o.cfg.runstate ? "no accounting" :
+		       o.cfg.backend == XRS_BACKEND_KERNEL ? "KVM's own accounting" :
+		       "libxrs accounting");
+
+	r = vmm_start(m);
+	if (r) {
+		fprintf(stderr, "xrs run: %s\n", m->err);
+		status = 1;
+	}
+	start = mono_s();
+	next = o.interval > 0 ? start + o.interval : start + o.seconds;
+	while (!r && !atomic_load(&m->failed) && !atomic_load(&m->stopping)) {
+		double now = mono_s(), end = start + o.seconds;
+
+		if (now >= end)
+			break;
+		if (now >= next) {
+			s.t = now - start;
+			sample_take(m, &s, false);
+			print_sample(&o, &s);
+			next += o.interval;
+		}
+		usleep((useconds_t)(1e6 * ((next < end ? next : end) - now) / 4) + 1000);
+	}
+	vmm_stop(m);
+	if (vmm_join(m, 10))
+		status = 1;
+	s.t = mono_s() - start;
+	sample_take(m, &s, true);
+	print_sample(&o, &s);
+	for (i = 0; i < s.nr; i++) {
+		if (s.v[i].failed)
+			fprintf(stderr, "xrs run: vCPU %u: %s\n", i, s.v[i].error);
+		if (s.v[i].violations || s.v[i].host_violations || s.v[i].failed)
+			status = 1;
+	}
+	free(s.v);
+	vmm_destroy(m);
+	return status;
+}

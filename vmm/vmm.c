@@ -1,0 +1,269 @@
+// SPDX-License-Identifier: MIT
+#include <errno.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+#include "vmm.h"
+
+static int set_err(char *err, size_t len, int r, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+
+static int set_err(char *err, size_t len, int r, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(err, len, fmt, ap);
+	va_end(ap);
+	return r;
+}
+
+uint64_t vmm_now(struct vmm *m)
+{
+	struct kvm_clock_data d = { 0 };
+
+	/* The hot path never gets here: libxrs keeps its own cheap clock. */
+	if (ioctl(m->kvm.fd, KVM_GET_CLOCK, &d) < 0)
+		return 0;
+	return d.clock;
+}
+
+void vmm_fail(struct vmm_vcpu *v, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (!v->error) {
+		va_start(ap, fmt);
+		vsnprintf(v->errmsg, sizeof(v->errmsg), fmt, ap);
+		va_end(ap);
+		v->error = 1;
+	}
+	atomic_store(&v->vmm->failed, true);
+}
+
+static void on_kick(int sig)
+{
+	(void)sig;	/* only there to interrupt KVM_RUN */
+}
+
+void vmm_kick(struct vmm_vcpu *v)
+{
+	atomic_store(&v->kick_pending, true);
+	pid_t tid = atomic_load(&v->tid);
+
+	/* Either KVM_RUN sees immediate_exit, or the signal interrupts it. */
+	__atomic_store_n(&v->cpu.run->immediate_exit, 1, __ATOMIC_SEQ_CST);
+	if (tid)
+		syscall(SYS_tgkill, getpid(), tid, SIGUSR1);
+}
+
+static uint64_t default_ram(const struct vmm_config *cfg)
+{
+	uint64_t min = guest_ram_min(cfg->nr_vcpus);
+
+	return (min + (2u << 20) - 1) & ~((2ull << 20) - 1);
+}
+
+static int setup_xrs(struct vmm *m, char *err, size_t errlen)
+{
+	struct xrs_vm_params p = { .vm_fd = m->kvm.fd, .backend = m->cfg.backend };
+	int r;
+
+	r = xrs_vm_create(&p, &m->xrs);
+	if (r)
+		return set_err(err, errlen, r, "libxrs: %s", xrs_strerror(r));
+	r = xrs_vm_map_memory(m->xrs, 0, m->kvm.ram_size, m->kvm.ram);
+	if (r)
+		return set_err(err, errlen, r, "libxrs: map guest RAM: %s", xrs_strerror(r));
+	if (xrs_check_extension(m->xrs, KVM_CAP_XEN_HVM) <= 0)
+		return set_err(err, errlen, -EOPNOTSUPP,
+			       "libxrs: no runstate support here (no schedstat run_delay?)");
+	return 0;
+}
+
+int vmm_create(const struct vmm_config *cfg, struct vmm **out, char *err, size_t errlen)
+{
+	struct kvm_vm_config kc = { .bits = cfg->bits, .nr_vcpus = cfg->nr_vcpus, .dev = cfg->dev };
+	struct sigaction sa = { .sa_handler = on_kick };
+	pthread_condattr_t ca;
+	struct vmm *m;
+	uint32_t i;
+	int r;
+
+	if (!cfg->nr_vcpus || cfg->nr_vcpus > G_MAX_VCPUS)
+		return set_err(err, errlen, -EINVAL, "%u vCPUs: 1 to %u", cfg->nr_vcpus,
+			       G_MAX_VCPUS);
+	m = calloc(1, sizeof(*m));
+	if (!m)
+		return set_err(err, errlen, -ENOMEM, "out of memory");
+	m->cfg = *cfg;
+	m->nr_vcpus = cfg->nr_vcpus;
+	m->shutdown_reason = -1;
+	pthread_mutex_init(&m->lock, NULL);
+
+	kc.ram_size = cfg->ram_mib ? cfg->ram_mib << 20 : default_ram(cfg);
+	r = kvm_vm_open(&m->kvm, &kc);
+	if (r) {
+		set_err(err, errlen, r, "%s", m->kvm.err);
+		free(m);
+		return r;
+	}
+	m->boot = kvm_vm_gpa(&m->kvm, G_BOOTINFO, sizeof(*m->boot));
+	*m->boot = (struct g_bootinfo){
+		.magic = G_BOOT_MAGIC, .program = cfg->program, .workload = cfg->workload,
+		.nr_vcpus = cfg->nr_vcpus,
+		.flags = (cfg->update_flag ? G_BOOT_UPDATE_FLAG : 0) |
+			 (cfg->witness ? G_BOOT_WITNESS : 0),
+	};
+	memcpy(m->boot->arg, cfg->args, sizeof(cfg->args));
+
+	if (cfg->runstate) {
+		r = setup_xrs(m, err, errlen);
+		if (r)
+			goto fail;
+	}
+
+	m->vcpus = calloc(cfg->nr_vcpus, sizeof(*m->vcpus));
+	if (!m->vcpus) {
+		r = set_err(err, errlen, -ENOMEM, "out of memory");
+		goto fail;
+	}
+	/* Timed waits run on CLOCK_MONOTONIC, like the guest clock. */
+	pthread_condattr_init(&ca);
+	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+	for (i = 0; i < cfg->nr_vcpus; i++) {
+		struct vmm_vcpu *v = &m->vcpus[i];
+
+		v->vmm = m;
+		v->id = i;
+		v->cpu.fd = -1;
+		pthread_mutex_init(&v->lock, NULL);
+		pthread_cond_init(&v->cond, &ca);
+		v->cpu_pin = cfg->nr_pin ? cfg->pin[i % (uint32_t)cfg->nr_pin] : -1;
+		v->xen.up = true;
+		v->xen.area_gpa = KVM_XEN_INVALID_GPA;
+		r = kvm_cpu_open(&m->kvm, &v->cpu, i);
+		if (r) {
+			set_err(err, errlen, r, "%s", m->kvm.err);
+			goto fail;
+		}
+		if (cfg->runstate) {
+			r = xrs_vcpu_create(m->xrs, i, v->cpu.fd, &v->xrs);
+			if (r) {
+				set_err(err, errlen, r, "libxrs vCPU %u: %s", i, xrs_strerror(r));
+				goto fail;
+			}
+		}
+	}
+	pthread_condattr_destroy(&ca);
+	sigaction(SIGUSR1, &sa, NULL);
+	*out = m;
+	return 0;
+fail:
+	if (m->vcpus)
+		pthread_condattr_destroy(&ca);
+	vmm_destroy(m);
+	return r;
+}
+
+int vmm_start(struct vmm *m)
+{
+	pthread_attr_t attr;
+	uint32_t i;
+	int r = 0;
+
+	m->start_ns = vmm_now(m);
+	pthread_attr_init(&attr);
+	pthread_attr_setstacksize(&attr, 256 * 1024);	/* 1024 vCPUs, one thread each */
+	for (i = 0; i < m->nr_vcpus && !r; i++) {
+		r = -pthread_create(&m->vcpus[i].thread, &attr, vmm_vcpu_thread, &m->vcpus[i]);
+		if (r) {
+			snprintf(m->err, sizeof(m->err), "vCPU thread %u: %s", i, strerror(-r));
+			m->vcpus[i].thread = 0;
+		}
+	}
+	pthread_attr_destroy(&attr);
+	if (r)
+		vmm_stop(m);
+	return r;
+}
+
+void vmm_stop(struct vmm *m)
+{
+	uint32_t i;
+
+	atomic_store(&m->stopping, true);
+	__atomic_store_n(&m->boot->stop, 1, __ATOMIC_SEQ_CST);
+	for (i = 0; i < m->nr_vcpus; i++) {
+		struct vmm_vcpu *v = &m->vcpus[i];
+
+		pthread_mutex_lock(&v->lock);
+		pthread_cond_signal(&v->cond);
+		pthread_mutex_unlock(&v->lock);
+	}
+}
+
+int vmm_join(struct vmm *m, double timeout_s)
+{
+	struct timespec until;
+	uint32_t i;
+	int r = 0;
+
+	clock_gettime(CLOCK_REALTIME, &until);
+	until.tv_sec += (time_t)timeout_s;
+	until.tv_nsec += (long)((timeout_s - (double)(time_t)timeout_s) * 1e9);
+	if (until.tv_nsec >= 1000000000) {
+		until.tv_sec++;
+		until.tv_nsec -= 1000000000;
+	}
+	for (i = 0; i < m->nr_vcpus; i++) {
+		struct vmm_vcpu *v = &m->vcpus[i];
+
+		if (!v->thread)
+			continue;
+		if (pthread_timedjoin_np(v->thread, NULL, &until)) {
+			/* A guest that ignores the stop flag: take the vCPU away. */
+			vmm_fail(v, "did not finish after the stop request");
+			vmm_kick(v);
+			pthread_join(v->thread, NULL);
+		}
+		v->thread = 0;
+		if (v->error)
+			r = -EIO;
+	}
+	return r;
+}
+
+void vmm_destroy(struct vmm *m)
+{
+	uint32_t i;
+
+	if (!m)
+		return;
+	for (i = 0; m->vcpus && i < m->nr_vcpus; i++) {
+		struct vmm_vcpu *v = &m->vcpus[i];
+
+		if (v->xrs)
+			xrs_vcpu_destroy(v->xrs);
+		if (v->cpu.fd >= 0)
+			kvm_cpu_close(&v->cpu);
+		if (v->xen.alias)
+			munmap(v->xen.alias, 2 * G_PAGE);
+		if (v->vmm) {
+			pthread_cond_destroy(&v->cond);
+			pthread_mutex_destroy(&v->lock);
+		}
+	}
+	xrs_vm_destroy(m->xrs);
+	kvm_vm_close(&m->kvm);
+	pthread_mutex_destroy(&m->lock);
+	free(m->vcpus);
+	free(m);
+}
