@@ -36,7 +36,7 @@ LIB_SRC := $(wildcard lib/*.c)
 LIB_OBJ := $(LIB_SRC:%.c=$(BUILD)/%.o)
 LIB     := $(BUILD)/libxrs.a
 
-all: $(LIB) $(XRS_BIN)
+all: $(LIB)
 
 $(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)
@@ -72,6 +72,7 @@ TOOLS_SRC := $(wildcard tools/*.c)
 XRS_BIN   := $(BUILD)/xrs
 
 $(BUILD)/tools/%.o: CFLAGS += -Iguest -Ivmm -Itools
+all: $(XRS_BIN)
 $(XRS_BIN): $(TOOLS_SRC:%.c=$(BUILD)/%.o) $(VMM_LIB) $(LIB)
 	@printf "  %-8s %s\n" LD $@
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)

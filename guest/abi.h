@@ -13,7 +13,8 @@
 /* Guest-physical layout. Everything a guest touches is below 4 GiB. */
 #define G_PAGE			4096u
 #define G_BOOTINFO		0x1000u		/* struct g_bootinfo */
-#define G_PAGETABLES		0x2000u		/* built by the VMM, 0x2000-0x7fff */
+#define G_PAGETABLES		0x2000u		/* built by the VMM, 0x2000-0x5fff */
+#define G_GDT			0x6000u		/* null, code (CS 0x08), data (0x10) */
 #define G_WINDOW_PA0		0x82000u	/* backs the window's first page */
 #define G_WINDOW_PA1		0x80000u	/* ...its second: not adjacent */
 #define G_IMAGE			0x100000u	/* guest code, data, bss */
@@ -68,6 +69,7 @@ struct g_bootinfo {
 	uint32_t nr_vcpus;
 	uint32_t flags;
 	uint32_t pad;
+	uint64_t ram_size;
 	uint64_t arg[6];
 	/* Written by the guests as they go; read by the VMM. */
 	volatile uint64_t stop;		/* the VMM asks the guests to finish */

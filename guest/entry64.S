@@ -10,4 +10,13 @@ _start:
 	hlt
 	jmp	1b
 
+/* #GP: count it and skip the 2-byte instruction that faulted (WRMSR). */
+	.text
+	.globl	gp_handler
+gp_handler:
+	addq	$8, %rsp		/* the error code */
+	addq	$2, (%rsp)
+	lock incl gp_faults(%rip)
+	iretq
+
 	.section .note.GNU-stack, "", @progbits

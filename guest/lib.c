@@ -119,6 +119,58 @@ void fail(struct gcpu *c, const char *what, int line, uint64_t v0, uint64_t v1)
 
 static uint8_t hcall_page[G_PAGE] __attribute__((aligned(4096)));
 
+uintptr_t hypercall_page_address(void)
+{
+	return (uintptr_t)hcall_page;
+}
+
+volatile uint32_t gp_faults;
+void gp_handler(void);
+
+#ifdef __x86_64__
+struct idt_entry {
+	uint16_t off0, sel;
+	uint8_t ist, type;
+	uint16_t off1;
+	uint32_t off2, zero;
+};
+#else
+struct idt_entry {
+	uint16_t off0, sel;
+	uint8_t zero, type;
+	uint16_t off1;
+};
+#endif
+
+static struct idt_entry idt[32] __attribute__((aligned(16)));
+
+void trap_init(void)
+{
+	struct {
+		uint16_t limit;
+		uintptr_t base;
+	} __attribute__((packed)) d = { sizeof(idt) - 1, (uintptr_t)idt };
+	uintptr_t h = (uintptr_t)gp_handler;
+	struct idt_entry *e = &idt[13];
+
+	e->off0 = (uint16_t)h;
+	e->sel = 0x08;
+	e->type = 0x8e;		/* present interrupt gate */
+	e->off1 = (uint16_t)(h >> 16);
+#ifdef __x86_64__
+	e->off2 = (uint32_t)(h >> 32);
+#endif
+	__asm__ __volatile__("lidt %0" : : "m"(d));
+}
+
+int wrmsr_safe(uint32_t msr, uint64_t v)
+{
+	uint32_t before = gp_faults;
+
+	wrmsr(msr, v);
+	return gp_faults != before;
+}
+
 /* Find Xen's CPUID leaves and write the hypercall-page MSR it names. */
 void hypercall_page_install(void)
 {
@@ -212,6 +264,12 @@ void guest_main(struct g_bootinfo *boot, uint32_t id)
 		break;
 	case G_PROG_WORKLOAD:
 		prog_workload(c);
+		break;
+	case G_PROG_HOSTILE:
+		prog_hostile(c);
+		break;
+	case G_PROG_AREA_VIEWS:
+		prog_area_views(c);
 		break;
 	default:
 		fail(c, "unknown program", __LINE__, boot->program, 0);

@@ -101,8 +101,22 @@ void fail(struct gcpu *c, const char *what, int line, uint64_t v0, uint64_t v1)
 	do { uint64_t _a = (a), _b = (b); \
 	     if (_a != _b) fail(c, #a " == " #b, __LINE__, _a, _b); } while (0)
 
+/* A #GP handler, so a guest survives the VMM refusing an MSR write. */
+extern volatile uint32_t gp_faults;
+void trap_init(void);
+/* WRMSR that may fault: 0, or 1 if it raised #GP. */
+int wrmsr_safe(uint32_t msr, uint64_t v);
+static inline uint32_t inl(uint16_t port)
+{
+	uint32_t v;
+
+	__asm__ __volatile__("inl %w1, %0" : "=a"(v) : "Nd"(port) : "memory");
+	return v;
+}
+
 /* Xen hypercalls through the installed hypercall page. */
 void hypercall_page_install(void);
+uintptr_t hypercall_page_address(void);
 long hypercall(unsigned int nr, unsigned long a1, unsigned long a2, unsigned long a3);
 
 /* Runstate areas: Linux's reader, and the invariant checks. */

@@ -94,6 +94,18 @@ static void build_page_tables(struct kvm_vm *vm)
 }
 
 /*
+ * A GDT matching the segments KVM_SET_SREGS loads, so that an IRET (from a
+ * guest's exception handler) finds valid descriptors: 0x08 code (64-bit, or
+ * 32-bit), 0x10 flat data.
+ */
+static void build_gdt(struct kvm_vm *vm)
+{
+	put64(vm, G_GDT, 0);
+	put64(vm, G_GDT + 8, vm->bits == 64 ? 0x00af9b000000ffffull : 0x00cf9b000000ffffull);
+	put64(vm, G_GDT + 16, 0x00cf93000000ffffull);
+}
+
+/*
  * KVM's supported CPUID with Xen's hypervisor leaves in place of KVM's:
  * 0x40000000 signature, 0x40000001 version 4.18, 0x40000002 one hypercall
  * page at MSR 0x40000000.
@@ -237,6 +249,7 @@ int kvm_vm_open(struct kvm_vm *vm, const struct kvm_vm_config *cfg)
 	if (r)
 		goto err;
 	build_page_tables(vm);
+	build_gdt(vm);
 	return 0;
 err:
 	kvm_vm_close(vm);
@@ -284,6 +297,8 @@ static int setup_registers(struct kvm_cpu *c)
 	sregs.cr4 = lm ? CR4_LONG : CR4_PROT32;
 	sregs.cr3 = G_PAGETABLES;
 	sregs.efer = lm ? EFER_LONG : 0;
+	sregs.gdt.base = G_GDT;
+	sregs.gdt.limit = 3 * 8 - 1;
 	if (ioctl(c->fd, KVM_SET_SREGS, &sregs) < 0)
 		return fail(vm, -errno, "KVM_SET_SREGS: %s", strerror(errno));
 

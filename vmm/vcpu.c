@@ -13,7 +13,7 @@
 #include <unistd.h>
 #include "vmm.h"
 
-static uint64_t mono_ns(void)
+static uint64_t now_mono(void)
 {
 	struct timespec ts;
 
@@ -168,14 +168,22 @@ void *vmm_vcpu_thread(void *arg)
 	int r;
 
 	atomic_store(&v->tid, gettid());
-	if (v->cpu_pin >= 0)
-		pin_self(v->cpu_pin);
 	if (v->xrs) {
 		r = xrs_vcpu_bind_thread(v->xrs);
 		if (r)
 			vmm_fail(v, "xrs_vcpu_bind_thread: %s", xrs_strerror(r));
 	}
+	/*
+	 * The first update (the fresh vCPU's offline time) before any vCPU
+	 * competes for a pinned CPU: from here on every wait of this thread
+	 * is steal, and rd_start is the run delay it counts from.
+	 */
 	v->rd_start_ns = own_run_delay();
+	if (v->xrs)
+		xrs_vcpu_enter(v->xrs);
+	vmm_start_gate(m);
+	if (v->cpu_pin >= 0)
+		pin_self(v->cpu_pin);
 
 	while (!v->done && !v->error && !atomic_load(&m->failed)) {
 		pthread_mutex_lock(&v->lock);
@@ -189,7 +197,7 @@ void *vmm_vcpu_thread(void *arg)
 			xrs_vcpu_enter(v->xrs);
 		pthread_mutex_unlock(&v->lock);
 
-		atomic_store_explicit(&v->run_since_ns, mono_ns(), memory_order_relaxed);
+		atomic_store_explicit(&v->run_since_ns, now_mono(), memory_order_relaxed);
 		r = kvm_cpu_run(&v->cpu);
 		atomic_store_explicit(&v->run_since_ns, 0, memory_order_relaxed);
 		if (v->xrs)

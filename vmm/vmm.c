@@ -107,6 +107,7 @@ int vmm_create(const struct vmm_config *cfg, struct vmm **out, char *err, size_t
 	m->nr_vcpus = cfg->nr_vcpus;
 	m->shutdown_reason = -1;
 	pthread_mutex_init(&m->lock, NULL);
+	pthread_cond_init(&m->gate, NULL);
 
 	kc.ram_size = cfg->ram_mib ? cfg->ram_mib << 20 : default_ram(cfg);
 	r = kvm_vm_open(&m->kvm, &kc);
@@ -118,7 +119,7 @@ int vmm_create(const struct vmm_config *cfg, struct vmm **out, char *err, size_t
 	m->boot = kvm_vm_gpa(&m->kvm, G_BOOTINFO, sizeof(*m->boot));
 	*m->boot = (struct g_bootinfo){
 		.magic = G_BOOT_MAGIC, .program = cfg->program, .workload = cfg->workload,
-		.nr_vcpus = cfg->nr_vcpus,
+		.nr_vcpus = cfg->nr_vcpus, .ram_size = m->kvm.ram_size,
 		.flags = (cfg->update_flag ? G_BOOT_UPDATE_FLAG : 0) |
 			 (cfg->witness ? G_BOOT_WITNESS : 0),
 	};
@@ -173,6 +174,42 @@ fail:
 	return r;
 }
 
+static uint64_t mono_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+/*
+ * A guest that never exits has an area KVM would leave stale until its
+ * thread is next scheduled. Kick a vCPU that has been in KVM_RUN for
+ * refresh_ms, so its next entry books and rewrites the area.
+ */
+static void *refresher(void *arg)
+{
+	struct vmm *m = arg;
+	const uint64_t limit = (uint64_t)m->cfg.refresh_ms * 1000000u;
+	struct timespec tick = { 0, (long)(limit / 4) };
+	uint32_t i;
+
+	while (!atomic_load(&m->stopping)) {
+		uint64_t now = mono_ns();
+
+		for (i = 0; i < m->nr_vcpus; i++) {
+			struct vmm_vcpu *v = &m->vcpus[i];
+			uint64_t since = atomic_load_explicit(&v->run_since_ns,
+							      memory_order_relaxed);
+
+			if (since && now - since >= limit && !atomic_load(&v->kick_pending))
+				vmm_kick(v);
+		}
+		nanosleep(&tick, NULL);
+	}
+	return NULL;
+}
+
 int vmm_start(struct vmm *m)
 {
 	pthread_attr_t attr;
@@ -189,10 +226,27 @@ int vmm_start(struct vmm *m)
 			m->vcpus[i].thread = 0;
 		}
 	}
+	if (!r && m->cfg.refresh_ms && m->cfg.runstate) {
+		r = -pthread_create(&m->refresher, &attr, refresher, m);
+		if (r) {
+			snprintf(m->err, sizeof(m->err), "refresh thread: %s", strerror(-r));
+			m->refresher = 0;
+		}
+	}
 	pthread_attr_destroy(&attr);
 	if (r)
 		vmm_stop(m);
 	return r;
+}
+
+void vmm_start_gate(struct vmm *m)
+{
+	pthread_mutex_lock(&m->lock);
+	if (++m->arrived == m->nr_vcpus)
+		pthread_cond_broadcast(&m->gate);
+	while (m->arrived < m->nr_vcpus && !atomic_load(&m->stopping))
+		pthread_cond_wait(&m->gate, &m->lock);
+	pthread_mutex_unlock(&m->lock);
 }
 
 void vmm_stop(struct vmm *m)
@@ -201,6 +255,9 @@ void vmm_stop(struct vmm *m)
 
 	atomic_store(&m->stopping, true);
 	__atomic_store_n(&m->boot->stop, 1, __ATOMIC_SEQ_CST);
+	pthread_mutex_lock(&m->lock);
+	pthread_cond_broadcast(&m->gate);
+	pthread_mutex_unlock(&m->lock);
 	for (i = 0; i < m->nr_vcpus; i++) {
 		struct vmm_vcpu *v = &m->vcpus[i];
 
@@ -238,6 +295,10 @@ int vmm_join(struct vmm *m, double timeout_s)
 		if (v->error)
 			r = -EIO;
 	}
+	if (m->refresher) {
+		pthread_join(m->refresher, NULL);
+		m->refresher = 0;
+	}
 	return r;
 }
 
@@ -263,6 +324,7 @@ void vmm_destroy(struct vmm *m)
 	}
 	xrs_vm_destroy(m->xrs);
 	kvm_vm_close(&m->kvm);
+	pthread_cond_destroy(&m->gate);
 	pthread_mutex_destroy(&m->lock);
 	free(m->vcpus);
 	free(m);

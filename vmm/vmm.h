@@ -75,7 +75,8 @@ struct vmm_vcpu {
 	/* Counters, written by the vCPU's thread only. */
 	_Atomic uint64_t exits, hypercalls, kicks;
 	_Atomic uint64_t guest_checks, guest_violations;
-	_Atomic uint64_t host_checks, host_violations;
+	_Atomic uint64_t host_checks, host_violations;	/* all host-side checks */
+	_Atomic uint64_t block_checks, offline_checks;	/* ...of which these kinds */
 	uint64_t rd_start_ns, rd_end_ns;	/* the thread's run_delay */
 	struct g_report last_report;		/* the guest's last view of its area */
 	bool done;
@@ -91,7 +92,10 @@ struct vmm {
 	struct vmm_vcpu *vcpus;
 	uint32_t nr_vcpus;
 
-	pthread_mutex_t lock;		/* VM-wide Xen state below */
+	pthread_t refresher;		/* kicks vCPUs that stay in KVM_RUN (refresh_ms) */
+	pthread_mutex_t lock;		/* VM-wide state below */
+	pthread_cond_t gate;		/* every vCPU has made its first update */
+	uint32_t arrived;
 	atomic_bool stopping;		/* the guests were asked to finish */
 	atomic_bool failed;
 	atomic_bool long_mode;		/* the guest's width, per the hypercall-page MSR */
@@ -115,6 +119,9 @@ uint64_t vmm_now(struct vmm *m);
 void vmm_kick(struct vmm_vcpu *v);
 /* Mark the VM failed, with a reason. */
 void vmm_fail(struct vmm_vcpu *v, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* Wait until every vCPU thread got here (or the VM stops). */
+void vmm_start_gate(struct vmm *m);
 
 /* vcpu.c: the thread of one vCPU. */
 void *vmm_vcpu_thread(void *arg);

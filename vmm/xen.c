@@ -287,6 +287,7 @@ void xen_block(struct vmm_vcpu *v)
 	if (v->xrs && timed && start && deadline > start) {
 		get_data(v, &d1);
 		atomic_fetch_add(&v->host_checks, 1);
+		atomic_fetch_add(&v->block_checks, 1);
 		if (d1.u.runstate.time_blocked - d0.u.runstate.time_blocked < deadline - start) {
 			atomic_fetch_add(&v->host_violations, 1);
 			vmm_fail(v, "blocked %llu ns, timer asked for %llu",
@@ -317,6 +318,7 @@ void xen_wait_up(struct vmm_vcpu *v)
 	/* Host-side check: offline from when it stopped until it was brought up. */
 	if (off && v->xen.up_at_ns > off && !get_data(v, &d1)) {
 		atomic_fetch_add(&v->host_checks, 1);
+		atomic_fetch_add(&v->offline_checks, 1);
 		if (d1.u.runstate.time_offline - d0.u.runstate.time_offline <
 		    v->xen.up_at_ns - off) {
 			atomic_fetch_add(&v->host_violations, 1);

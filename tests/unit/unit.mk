@@ -25,6 +25,10 @@ $(UNIT_DIR)/test_flag_protocol: $(UNIT_DIR)/test_flag_protocol.o $(UNIT_DIR)/are
 	@printf "  %-8s %s\n" CC $@
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ -lcmocka $(LDLIBS)
 
+# The CLI test runs the xrs binary of this build.
+$(UNIT_DIR)/test_cli.o: CFLAGS += -DXRS_BIN='"$(XRS_BIN)"'
+$(UNIT_DIR)/test_cli: | $(XRS_BIN)
+
 .PHONY: test-unit test-unit-threaded
 test-unit: $(UNIT_BIN)
 	@sh tests/run-suite unit $(UNIT_BIN)

@@ -1,0 +1,272 @@
+// SPDX-License-Identifier: MIT
+/*
+ * xrs run's VMM on a real KVM, with 64-bit and 32-bit Xen guests: areas by
+ * VA and by GPA, in a page, across one, and on two pages that are not
+ * physically adjacent; timed blocks and vCPUs taken down; steal on a
+ * crowded CPU; other vCPUs' areas read with the update flag; and a
+ * hostile guest.
+ */
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include "kvmtest.h"
+#include "vmm.h"
+
+struct views {
+	uint32_t steps[G_MAX_VCPUS > 8 ? 8 : G_MAX_VCPUS];
+	uint32_t bad;
+	char why[200];
+};
+
+static const uint8_t *phys(struct vmm *m, uint64_t va, uint64_t len)
+{
+	/* Identity below the window; the window's pages are G_WINDOW_PA0/1. */
+	if (va >= G_WINDOW_VA && va < G_WINDOW_VA + G_PAGE)
+		return kvm_vm_gpa(&m->kvm, G_WINDOW_PA0 + (va - G_WINDOW_VA), len);
+	if (va >= G_WINDOW_VA + G_PAGE && va < G_WINDOW_VA + 2 * G_PAGE)
+		return kvm_vm_gpa(&m->kvm, G_WINDOW_PA1 + (va - G_WINDOW_VA - G_PAGE), len);
+	return kvm_vm_gpa(&m->kvm, va, len);
+}
+
+/* The area's bytes as the guest's physical pages hold them, page by page. */
+static int read_area(struct vmm *m, uint64_t va, uint8_t *out, uint64_t len)
+{
+	while (len) {
+		uint64_t n = G_PAGE - (va & (G_PAGE - 1));
+		const uint8_t *p;
+
+		if (n > len)
+			n = len;
+		p = phys(m, va, n);
+		if (!p)
+			return -1;
+		memcpy(out, p, n);
+		out += n;
+		va += n;
+		len -= n;
+	}
+	return 0;
+}
+
+static int on_sync(struct vmm *m, struct vmm_vcpu *v, struct g_ucall *uc, void *opaque)
+{
+	struct views *w = opaque;
+	struct kvm_xen_vcpu_attr d = { .type = KVM_XEN_VCPU_ATTR_TYPE_RUNSTATE_DATA };
+	unsigned int ofs = m->cfg.bits == 64 ? 8 : 4;
+	uint8_t img[48];
+	uint64_t entry;
+	int32_t state;
+
+	if (uc->cmd != G_UCALL_SYNC)
+		return 0;
+	if (xrs_vcpu_get_attr(v->xrs, &d) || read_area(m, uc->arg[1], img, ofs + 40)) {
+		w->bad++;
+		return 0;
+	}
+	memcpy(&state, img, 4);
+	memcpy(&entry, img + ofs, 8);
+	if ((uint64_t)state != d.u.runstate.state || entry != d.u.runstate.state_entry_time ||
+	    memcmp(img + ofs + 8, &d.u.runstate.time_running, 32)) {
+		snprintf(w->why, sizeof(w->why), "vCPU %u step %llu: area bytes differ from GET DATA",
+			 v->id, (unsigned long long)uc->arg[0]);
+		w->bad++;
+	}
+	if (v->id < 8)
+		w->steps[v->id]++;
+	return 0;
+}
+
+static struct vmm *vm_run(struct vmm_config *cfg, double seconds)
+{
+	struct vmm *m;
+	char err[256];
+	struct timespec ts = { (time_t)seconds, (long)((seconds - (double)(time_t)seconds) * 1e9) };
+
+	cfg->runstate = true;
+	cfg->backend = XRS_BACKEND_USER;
+	if (!cfg->bits)
+		cfg->bits = 64;
+	if (vmm_create(cfg, &m, err, sizeof(err)))
+		fail_msg("vmm_create: %s", err);
+	assert_int_equal(vmm_start(m), 0);
+	if (seconds > 0)
+		nanosleep(&ts, NULL);
+	if (seconds > 0)
+		vmm_stop(m);
+	vmm_join(m, 120);
+	return m;
+}
+
+static void assert_clean(struct vmm *m)
+{
+	uint32_t i;
+
+	for (i = 0; i < m->nr_vcpus; i++) {
+		struct vmm_vcpu *v = &m->vcpus[i];
+
+		if (v->error)
+			fail_msg("vCPU %u: %s", i, v->errmsg);
+		assert_int_equal(atomic_load(&v->guest_violations), 0);
+		assert_int_equal(atomic_load(&v->host_violations), 0);
+	}
+	assert_false(atomic_load(&m->failed));
+}
+
+static void area_views(int bits)
+{
+	struct views w = { 0 };
+	struct vmm_config cfg = { .nr_vcpus = 2, .bits = bits, .program = G_PROG_AREA_VIEWS,
+				  .on_ucall = on_sync, .opaque = &w };
+	struct vmm *m;
+
+	kt_require_kvm();
+	m = vm_run(&cfg, 0);
+	assert_clean(m);
+	if (w.bad)
+		fail_msg("%u bad views: %s", w.bad, w.why);
+	assert_int_equal(w.steps[0], 5);	/* + the non-adjacent window */
+	assert_int_equal(w.steps[1], 4);
+	/* Each step: the guest's report matched GET DATA, and the timed block was checked. */
+	assert_true(atomic_load(&m->vcpus[0].host_checks) >= 5);
+	assert_true(atomic_load(&m->vcpus[0].block_checks) + atomic_load(&m->vcpus[1].block_checks) > 0);
+	vmm_destroy(m);
+}
+
+static void areas_in_every_place_match_the_host_64bit(void **state)
+{
+	(void)state;
+	area_views(64);
+}
+
+static void areas_in_every_place_match_the_host_32bit(void **state)
+{
+	(void)state;
+	area_views(32);
+}
+
+static void timed_blocks_book_at_least_their_time_as_blocked(void **state)
+{
+	struct vmm_config cfg = { .nr_vcpus = 2, .program = G_PROG_WORKLOAD,
+				  .workload = G_WL_IDLE };
+	struct kvm_xen_vcpu_attr d = { .type = KVM_XEN_VCPU_ATTR_TYPE_RUNSTATE_DATA };
+	struct vmm *m;
+
+	(void)state;
+	kt_require_kvm();
+	m = vm_run(&cfg, 1.0);
+	assert_clean(m);
+	assert_true(atomic_load(&m->vcpus[0].block_checks) > 0);
+	assert_int_equal(xrs_vcpu_get_attr(m->vcpus[0].xrs, &d), 0);
+	assert_true(d.u.runstate.time_blocked > d.u.runstate.time_running);
+	vmm_destroy(m);
+}
+
+static void a_vcpu_kept_down_books_at_least_that_time_as_offline(void **state)
+{
+	struct vmm_config cfg = { .nr_vcpus = 3, .program = G_PROG_WORKLOAD,
+				  .workload = G_WL_MIXED, .update_flag = true };
+	struct vmm *m;
+
+	(void)state;
+	kt_require_kvm();
+	m = vm_run(&cfg, 1.5);
+	assert_clean(m);
+	/* vCPU 0 takes the last one down every 200 ms; each return is checked. */
+	assert_true(atomic_load(&m->vcpus[2].offline_checks) > 0);
+	print_message("%llu down/up rounds checked\n",
+		      (unsigned long long)atomic_load(&m->vcpus[2].offline_checks));
+	vmm_destroy(m);
+}
+
+static void four_vcpus_on_one_cpu_get_their_run_delay_as_runnable(void **state)
+{
+	struct vmm_config cfg = { .nr_vcpus = 4, .program = G_PROG_WORKLOAD,
+				  .workload = G_WL_SPIN, .pin = { 0 }, .nr_pin = 1,
+				  .refresh_ms = 10 };
+	struct vmm *m;
+	uint32_t i;
+
+	(void)state;
+	kt_require_kvm();
+	m = vm_run(&cfg, 2.0);
+	assert_clean(m);
+	for (i = 0; i < 4; i++) {
+		struct kvm_xen_vcpu_attr d = { .type = KVM_XEN_VCPU_ATTR_TYPE_RUNSTATE_DATA };
+		struct vmm_vcpu *v = &m->vcpus[i];
+		uint64_t rd = v->rd_end_ns - v->rd_start_ns, runnable, diff, slack;
+
+		assert_int_equal(xrs_vcpu_get_attr(v->xrs, &d), 0);
+		runnable = d.u.runstate.time_runnable;
+		diff = runnable > rd ? runnable - rd : rd - runnable;
+		slack = 1000000 + rd / 100;
+		print_message("vCPU %u: runnable %.3f ms, its thread's run delay %.3f ms\n", i,
+			      runnable / 1e6, rd / 1e6);
+		assert_true(runnable > 0);
+		assert_true(diff <= slack);
+	}
+	vmm_destroy(m);
+}
+
+static void other_vcpus_areas_read_with_the_flag_hold_the_invariants(void **state)
+{
+	struct vmm_config cfg = { .nr_vcpus = 4, .program = G_PROG_WORKLOAD,
+				  .workload = G_WL_MIXED, .update_flag = true };
+	uint64_t remote = 0;
+	struct vmm *m;
+	uint32_t i;
+
+	(void)state;
+	kt_require_kvm();
+	m = vm_run(&cfg, 1.5);
+	assert_clean(m);
+	for (i = 0; i < 4; i++)
+		remote += m->vcpus[i].last_report.remote_checks;
+	print_message("%llu reads of other vCPUs' areas, 0 violations\n",
+		      (unsigned long long)remote);
+	assert_true(remote > 0);
+	vmm_destroy(m);
+}
+
+static void hostile(int bits)
+{
+	struct vmm_config cfg = { .nr_vcpus = 2, .bits = bits, .program = G_PROG_HOSTILE };
+	struct vmm *m;
+
+	kt_require_kvm();
+	m = vm_run(&cfg, 0);
+	assert_clean(m);
+	assert_true(m->vcpus[0].done && m->vcpus[1].done);
+	/* After all that, a good area matched GET DATA. */
+	assert_true(atomic_load(&m->vcpus[0].host_checks) > 0);
+	assert_true(m->vcpus[0].last_report.checks > 0);
+	vmm_destroy(m);
+}
+
+static void hostile_guest_gets_errors_and_the_vmm_carries_on_64bit(void **state)
+{
+	(void)state;
+	hostile(64);
+}
+
+static void hostile_guest_gets_errors_and_the_vmm_carries_on_32bit(void **state)
+{
+	(void)state;
+	hostile(32);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(areas_in_every_place_match_the_host_64bit),
+		cmocka_unit_test(areas_in_every_place_match_the_host_32bit),
+		cmocka_unit_test(timed_blocks_book_at_least_their_time_as_blocked),
+		cmocka_unit_test(a_vcpu_kept_down_books_at_least_that_time_as_offline),
+		cmocka_unit_test(four_vcpus_on_one_cpu_get_their_run_delay_as_runnable),
+		cmocka_unit_test(other_vcpus_areas_read_with_the_flag_hold_the_invariants),
+		cmocka_unit_test(hostile_guest_gets_errors_and_the_vmm_carries_on_64bit),
+		cmocka_unit_test(hostile_guest_gets_errors_and_the_vmm_carries_on_32bit),
+	};
+
+	return cmocka_run_group_tests_name("xen_vmm", tests, NULL, NULL);
+}
