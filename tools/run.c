@@ -300,6 +300,7 @@ int cmd_run(int argc, char **argv)
 		fprintf(stderr, "xrs run: %s\n", err);
 		return 1;
 	}
+	o.cfg.backend = m->cfg.backend;
 	s.name = o.name;
 	s.nr = m->nr_vcpus;
 	s.v = calloc(s.nr, sizeof(*s.v));

@@ -18,6 +18,7 @@ struct vcpu_sample {
 	uint64_t time[4];		/* ns */
 	uint64_t checks, violations, remote_checks;
 	uint64_t host_checks, host_violations;
+	uint64_t view_checks, view_diffs;
 	uint64_t exits, hypercalls, kicks;
 	uint64_t witness_steal;		/* MSR_KVM_STEAL_TIME, from the guest's last report */
 	uint64_t run_delay;		/* the vCPU thread's, since start (final sample) */

@@ -172,6 +172,22 @@ static int setup_msr_filter(struct kvm_vm *vm)
 	return 0;
 }
 
+int kvm_vm_xen_in_kernel(struct kvm_vm *vm)
+{
+	struct kvm_msr_filter none = { .flags = KVM_MSR_FILTER_DEFAULT_ALLOW };
+	struct kvm_xen_hvm_config hc = {
+		.flags = KVM_XEN_HVM_CONFIG_INTERCEPT_HCALL,
+		.msr = XEN_HYPERCALL_MSR,
+	};
+
+	/* KVM writes the hypercall page itself, with VMCALL stubs it intercepts. */
+	if (ioctl(vm->fd, KVM_X86_SET_MSR_FILTER, &none) < 0)
+		return fail(vm, -errno, "KVM_X86_SET_MSR_FILTER: %s", strerror(errno));
+	if (ioctl(vm->fd, KVM_XEN_HVM_CONFIG, &hc) < 0)
+		return fail(vm, -errno, "KVM_XEN_HVM_CONFIG: %s", strerror(errno));
+	return 0;
+}
+
 static int load_image(struct kvm_vm *vm)
 {
 	const struct guest_image *img = vm->bits == 64 ? &guest_image_64 : &guest_image_32;

@@ -46,6 +46,12 @@ uint64_t guest_ram_min(uint32_t nr_vcpus);
 int kvm_vm_open(struct kvm_vm *vm, const struct kvm_vm_config *cfg);
 void kvm_vm_close(struct kvm_vm *vm);
 
+/*
+ * Hand Xen to KVM (CONFIG_KVM_XEN): KVM installs the hypercall page on the
+ * MSR write and exits with KVM_EXIT_XEN for each hypercall.
+ */
+int kvm_vm_xen_in_kernel(struct kvm_vm *vm);
+
 /* The guest's view of memory: NULL unless [gpa, gpa + len) is RAM. */
 void *kvm_vm_gpa(struct kvm_vm *vm, uint64_t gpa, uint64_t len);
 

@@ -74,9 +74,13 @@ static uint64_t default_ram(const struct vmm_config *cfg)
 static int setup_xrs(struct vmm *m, char *err, size_t errlen)
 {
 	struct xrs_vm_params p = { .vm_fd = m->kvm.fd, .backend = m->cfg.backend };
+	struct xrs_vm_info info;
 	int r;
 
 	r = xrs_vm_create(&p, &m->xrs);
+	if (r == -EOPNOTSUPP && m->cfg.backend == XRS_BACKEND_KERNEL)
+		return set_err(err, errlen, r, "--backend kernel: this KVM has no "
+			       "KVM_XEN_HVM_CONFIG_RUNSTATE (a kernel without CONFIG_KVM_XEN)");
 	if (r)
 		return set_err(err, errlen, r, "libxrs: %s", xrs_strerror(r));
 	r = xrs_vm_map_memory(m->xrs, 0, m->kvm.ram_size, m->kvm.ram);
@@ -85,6 +89,16 @@ static int setup_xrs(struct vmm *m, char *err, size_t errlen)
 	if (xrs_check_extension(m->xrs, KVM_CAP_XEN_HVM) <= 0)
 		return set_err(err, errlen, -EOPNOTSUPP,
 			       "libxrs: no runstate support here (no schedstat run_delay?)");
+	r = xrs_vm_get_info(m->xrs, &info);
+	if (r)
+		return set_err(err, errlen, r, "libxrs: %s", xrs_strerror(r));
+	m->cfg.backend = info.backend;		/* what AUTO chose */
+	if (info.backend != XRS_BACKEND_KERNEL)
+		return 0;
+	m->kernel_xen = true;
+	r = kvm_vm_xen_in_kernel(&m->kvm);
+	if (r)
+		return set_err(err, errlen, r, "%s", m->kvm.err);
 	return 0;
 }
 

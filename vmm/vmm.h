@@ -76,6 +76,7 @@ struct vmm_vcpu {
 	_Atomic uint64_t exits, hypercalls, kicks;
 	_Atomic uint64_t guest_checks, guest_violations;
 	_Atomic uint64_t host_checks, host_violations;	/* all host-side checks */
+	_Atomic uint64_t view_checks, view_diffs;	/* of those: guest view vs GET DATA */
 	_Atomic uint64_t block_checks, offline_checks;	/* ...of which these kinds */
 	uint64_t rd_start_ns, rd_end_ns;	/* the thread's run_delay */
 	struct g_report last_report;		/* the guest's last view of its area */
@@ -99,6 +100,7 @@ struct vmm {
 	atomic_bool stopping;		/* the guests were asked to finish */
 	atomic_bool failed;
 	atomic_bool long_mode;		/* the guest's width, per the hypercall-page MSR */
+	bool kernel_xen;		/* KVM's own Xen support runs the runstate */
 	int shutdown_reason;		/* SCHEDOP_shutdown, -1: none */
 	uint64_t start_ns;		/* kvmclock at start */
 	char err[200];
@@ -128,6 +130,8 @@ void *vmm_vcpu_thread(void *arg);
 
 /* xen.c: one hypercall from the guest's stub; sets the return value. */
 void xen_hypercall(struct vmm_vcpu *v, uint32_t nr);
+/* The same, from KVM's own hypercall page (KVM_EXIT_XEN, kernel backend). */
+void xen_hypercall_exit(struct vmm_vcpu *v);
 /* The guest wrote the hypercall-page MSR: 0, or nonzero to inject #GP. */
 int xen_hypercall_msr(struct vmm_vcpu *v, uint64_t value);
 /* Set the accounting state of @v (from any thread), if runstate is on. */

@@ -9,36 +9,28 @@
 #include <sched.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <time.h>
 #include "vmm.h"
 #include "xen-page.h"
 
-/* Where the alias windows live in libxrs's view of guest memory: no RAM there. */
-#define ALIAS_GPA(id)	((1ull << 40) + (uint64_t)(id) * 2 * G_PAGE)
+/*
+ * Alias windows: guest-physical addresses above RAM (which is at most 1 GiB)
+ * that the guest's page tables never map, 2 pages per vCPU.
+ */
+#define ALIAS_GPA(id)	(0xc0000000ull + (uint64_t)(id) * 2 * G_PAGE)
+#define ALIAS_SLOT(id)	(1u + (id))
 
 struct hcall {
 	struct vmm_vcpu *v;
-	struct kvm_regs regs;
+	uint64_t a[5];			/* arguments, in Xen's order */
 	bool lm;			/* the guest's ABI: 64-bit registers and layouts */
 };
 
 static uint64_t arg(const struct hcall *h, int i)
 {
-	static const size_t lm_regs[] = {
-		offsetof(struct kvm_regs, rdi), offsetof(struct kvm_regs, rsi),
-		offsetof(struct kvm_regs, rdx), offsetof(struct kvm_regs, r10),
-		offsetof(struct kvm_regs, r8),
-	};
-	static const size_t compat_regs[] = {
-		offsetof(struct kvm_regs, rbx), offsetof(struct kvm_regs, rcx),
-		offsetof(struct kvm_regs, rdx), offsetof(struct kvm_regs, rsi),
-		offsetof(struct kvm_regs, rdi),
-	};
-	uint64_t val;
-
-	memcpy(&val, (const uint8_t *)&h->regs + (h->lm ? lm_regs : compat_regs)[i], sizeof(val));
-	return h->lm ? val : (uint32_t)val;
+	return h->lm ? h->a[i] : (uint32_t)h->a[i];
 }
 
 void xen_set_runstate(struct vmm_vcpu *v, uint32_t state)
@@ -84,8 +76,9 @@ static long set_area(struct vmm_vcpu *t, uint64_t gpa)
 }
 
 /*
- * A window of two pages that libxrs writes as if contiguous, mapped onto
- * two guest pages that are not: the same RAM (a memfd) mapped twice.
+ * A window of two pages that the runstate writer (libxrs, or KVM through a
+ * memslot) writes as if contiguous, mapped onto two guest pages that are
+ * not: the same RAM (a memfd) mapped twice.
  */
 static int alias_map(struct vmm_vcpu *t, uint64_t page1, uint64_t page2)
 {
@@ -98,6 +91,14 @@ static int alias_map(struct vmm_vcpu *t, uint64_t page1, uint64_t page2)
 		if (w == MAP_FAILED)
 			return -ENOMEM;
 		r = xrs_vm_map_memory(m->xrs, ALIAS_GPA(t->id), 2 * G_PAGE, w);
+		if (!r && m->kernel_xen) {
+			struct kvm_userspace_memory_region slot = {
+				.slot = ALIAS_SLOT(t->id), .guest_phys_addr = ALIAS_GPA(t->id),
+				.memory_size = 2 * G_PAGE, .userspace_addr = (uintptr_t)w,
+			};
+
+			r = ioctl(m->kvm.fd, KVM_SET_USER_MEMORY_REGION, &slot) ? -errno : 0;
+		}
 		if (r) {
 			munmap(w, 2 * G_PAGE);
 			return r;
@@ -436,15 +437,11 @@ static long do_set_timer_op(struct hcall *h)
 	return set_timer(h->v, t);
 }
 
-void xen_hypercall(struct vmm_vcpu *v, uint32_t nr)
+static long dispatch(struct hcall h, uint64_t nr)
 {
-	struct hcall h = { .v = v, .lm = atomic_load(&v->vmm->long_mode) };
+	struct vmm_vcpu *v = h.v;
 	long ret;
 
-	if (kvm_cpu_get_regs(&v->cpu, &h.regs)) {
-		vmm_fail(v, "cannot read registers for hypercall %u", nr);
-		return;
-	}
 	atomic_fetch_add(&v->hypercalls, 1);
 	switch (nr) {
 	case XEN_HC_vcpu_op:
@@ -469,9 +466,43 @@ void xen_hypercall(struct vmm_vcpu *v, uint32_t nr)
 		ret = -XEN_ENOSYS;
 	}
 	/* Xen's errnos; libxrs's (Linux's) are the same numbers for these. */
-	h.regs.rax = h.lm ? (uint64_t)ret : (uint32_t)ret;
-	if (kvm_cpu_set_regs(&v->cpu, &h.regs))
+	return ret;
+}
+
+void xen_hypercall(struct vmm_vcpu *v, uint32_t nr)
+{
+	struct hcall h = { .v = v, .lm = atomic_load(&v->vmm->long_mode) };
+	struct kvm_regs regs;
+	long ret;
+
+	if (kvm_cpu_get_regs(&v->cpu, &regs)) {
+		vmm_fail(v, "cannot read registers for hypercall %u", nr);
+		return;
+	}
+	if (h.lm) {
+		h.a[0] = regs.rdi, h.a[1] = regs.rsi, h.a[2] = regs.rdx;
+		h.a[3] = regs.r10, h.a[4] = regs.r8;
+	} else {
+		h.a[0] = regs.rbx, h.a[1] = regs.rcx, h.a[2] = regs.rdx;
+		h.a[3] = regs.rsi, h.a[4] = regs.rdi;
+	}
+	ret = dispatch(h, nr);
+	regs.rax = h.lm ? (uint64_t)ret : (uint32_t)ret;
+	if (kvm_cpu_set_regs(&v->cpu, &regs))
 		vmm_fail(v, "cannot write the result of hypercall %u", nr);
+}
+
+void xen_hypercall_exit(struct vmm_vcpu *v)
+{
+	struct kvm_xen_exit *x = &v->cpu.run->xen;
+	struct hcall h = { .v = v, .lm = x->u.hcall.longmode != 0 };
+
+	if (x->type != KVM_EXIT_XEN_HCALL) {
+		vmm_fail(v, "KVM_EXIT_XEN of type %u", x->type);
+		return;
+	}
+	memcpy(h.a, x->u.hcall.params, sizeof(h.a));
+	x->u.hcall.result = (uint64_t)dispatch(h, x->u.hcall.input);
 }
 
 int xen_hypercall_msr(struct vmm_vcpu *v, uint64_t value)

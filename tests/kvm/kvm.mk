@@ -8,7 +8,7 @@ KVM_HARNESS := $(KVM_DIR)/kvmtest.o
 
 $(KVM_DIR)/%.o: CFLAGS += -Iguest -Ivmm -Ilib -Itests/kvm
 
-$(KVM_DIR)/%: $(KVM_DIR)/%.o $(KVM_HARNESS) $(VMM_LIB) $(LIB)
+$(KVM_DIR)/%: $(KVM_DIR)/%.o $(KVM_HARNESS) $(KVM_DIR)/views.o $(VMM_LIB) $(LIB)
 	@printf "  %-8s %s\n" CC $@
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ -lcmocka $(LDLIBS)
 

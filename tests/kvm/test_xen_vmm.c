@@ -12,70 +12,7 @@
 #include <unistd.h>
 #include "kvmtest.h"
 #include "vmm.h"
-
-struct views {
-	uint32_t steps[G_MAX_VCPUS > 8 ? 8 : G_MAX_VCPUS];
-	uint32_t bad;
-	char why[200];
-};
-
-static const uint8_t *phys(struct vmm *m, uint64_t va, uint64_t len)
-{
-	/* Identity below the window; the window's pages are G_WINDOW_PA0/1. */
-	if (va >= G_WINDOW_VA && va < G_WINDOW_VA + G_PAGE)
-		return kvm_vm_gpa(&m->kvm, G_WINDOW_PA0 + (va - G_WINDOW_VA), len);
-	if (va >= G_WINDOW_VA + G_PAGE && va < G_WINDOW_VA + 2 * G_PAGE)
-		return kvm_vm_gpa(&m->kvm, G_WINDOW_PA1 + (va - G_WINDOW_VA - G_PAGE), len);
-	return kvm_vm_gpa(&m->kvm, va, len);
-}
-
-/* The area's bytes as the guest's physical pages hold them, page by page. */
-static int read_area(struct vmm *m, uint64_t va, uint8_t *out, uint64_t len)
-{
-	while (len) {
-		uint64_t n = G_PAGE - (va & (G_PAGE - 1));
-		const uint8_t *p;
-
-		if (n > len)
-			n = len;
-		p = phys(m, va, n);
-		if (!p)
-			return -1;
-		memcpy(out, p, n);
-		out += n;
-		va += n;
-		len -= n;
-	}
-	return 0;
-}
-
-static int on_sync(struct vmm *m, struct vmm_vcpu *v, struct g_ucall *uc, void *opaque)
-{
-	struct views *w = opaque;
-	struct kvm_xen_vcpu_attr d = { .type = KVM_XEN_VCPU_ATTR_TYPE_RUNSTATE_DATA };
-	unsigned int ofs = m->cfg.bits == 64 ? 8 : 4;
-	uint8_t img[48];
-	uint64_t entry;
-	int32_t state;
-
-	if (uc->cmd != G_UCALL_SYNC)
-		return 0;
-	if (xrs_vcpu_get_attr(v->xrs, &d) || read_area(m, uc->arg[1], img, ofs + 40)) {
-		w->bad++;
-		return 0;
-	}
-	memcpy(&state, img, 4);
-	memcpy(&entry, img + ofs, 8);
-	if ((uint64_t)state != d.u.runstate.state || entry != d.u.runstate.state_entry_time ||
-	    memcmp(img + ofs + 8, &d.u.runstate.time_running, 32)) {
-		snprintf(w->why, sizeof(w->why), "vCPU %u step %llu: area bytes differ from GET DATA",
-			 v->id, (unsigned long long)uc->arg[0]);
-		w->bad++;
-	}
-	if (v->id < 8)
-		w->steps[v->id]++;
-	return 0;
-}
+#include "views.h"
 
 static struct vmm *vm_run(struct vmm_config *cfg, double seconds)
 {
@@ -117,7 +54,7 @@ static void area_views(int bits)
 {
 	struct views w = { 0 };
 	struct vmm_config cfg = { .nr_vcpus = 2, .bits = bits, .program = G_PROG_AREA_VIEWS,
-				  .on_ucall = on_sync, .opaque = &w };
+				  .on_ucall = views_on_sync, .opaque = &w };
 	struct vmm *m;
 
 	kt_require_kvm();
