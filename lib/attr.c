@@ -18,12 +18,16 @@ static bool is_runstate_type(uint16_t type)
 	       type <= KVM_XEN_VCPU_ATTR_TYPE_RUNSTATE_ADJUST;
 }
 
-/* The clock a restore may just have moved (KVM_SET_CLOCK before DATA). */
-static uint64_t now_after_resync(struct xrs_vcpu *v)
+/*
+ * The VMM may have moved the guest's clock since (KVM_SET_CLOCK on a restore,
+ * before DATA, or at any time): with KVM, the next update uses the new clock,
+ * so the derived one follows before every call that books or checks time.
+ * Done before the vCPU's spinlock is taken, so enter() never waits on ioctls.
+ */
+static void follow_kvmclock(struct xrs_vm *vm, uint16_t type)
 {
-	if (v->vm->clock == &clock_kvmclock_ops)
-		kvmclock_sync(&v->vm->kvmclock);
-	return vcpu_now(v);
+	if (vm->clock == &clock_kvmclock_ops && type != KVM_XEN_VCPU_ATTR_TYPE_RUNSTATE_ADDR)
+		kvmclock_sync(&vm->kvmclock);
 }
 
 static int set_addr(struct xrs_vcpu *v, uint64_t gpa)
@@ -54,7 +58,7 @@ static int set_current(struct xrs_vcpu *v, uint64_t state)
 
 static int set_data(struct xrs_vcpu *v, const struct rs_fields *f)
 {
-	int r = rs_check_data(f, now_after_resync(v));
+	int r = rs_check_data(f, vcpu_now(v));
 
 	if (r)
 		return r;
@@ -65,7 +69,7 @@ static int set_data(struct xrs_vcpu *v, const struct rs_fields *f)
 
 static int set_adjust(struct xrs_vcpu *v, const struct rs_fields *d)
 {
-	uint64_t now = now_after_resync(v);
+	uint64_t now = vcpu_now(v);
 	int r = rs_adjust(&v->rs, d, now);
 
 	if (r)
@@ -90,6 +94,7 @@ static int user_set_attr(struct xrs_vcpu *v, const struct kvm_xen_vcpu_attr *att
 	memcpy(&f, &attr->u.runstate, sizeof(f));
 
 	pthread_mutex_lock(&vm->lock);
+	follow_kvmclock(vm, attr->type);
 	spin_lock(&v->lock);
 	switch (attr->type) {
 	case KVM_XEN_VCPU_ATTR_TYPE_RUNSTATE_ADDR:
@@ -129,6 +134,7 @@ static int user_get_attr(struct xrs_vcpu *v, struct kvm_xen_vcpu_attr *attr)
 		return -EINVAL;
 
 	pthread_mutex_lock(&vm->lock);
+	follow_kvmclock(vm, attr->type);
 	spin_lock(&v->lock);
 	switch (attr->type) {
 	case KVM_XEN_VCPU_ATTR_TYPE_RUNSTATE_ADDR:

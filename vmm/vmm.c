@@ -310,6 +310,8 @@ int vmm_join(struct vmm *m, double timeout_s)
 			r = -EIO;
 	}
 	if (m->refresher) {
+		/* Guests that finished on their own leave it nothing to refresh. */
+		atomic_store(&m->stopping, true);
 		pthread_join(m->refresher, NULL);
 		m->refresher = 0;
 	}

@@ -19,3 +19,15 @@ $(KVM_DIR)/kvm-probe: $(KVM_DIR)/kvm-probe.o $(VMM_LIB) $(LIB)
 .PHONY: test-kvm
 test-kvm: $(KVM_BIN) $(KVM_DIR)/kvm-probe
 	@sh tests/kvm/run $(KVM_DIR)/kvm-probe $(KVM_BIN)
+
+# The differential run against KVM's own runstate code (CONFIG_KVM_XEN):
+# directly where this host's KVM has it, otherwise in the sandbox.
+REF_OBJ := $(addprefix $(KVM_DIR)/,kernel-ref.o ref-cases.o ref-e2e.o views.o)
+
+$(KVM_DIR)/kernel-ref: $(REF_OBJ) $(VMM_LIB) $(LIB)
+	@printf "  %-8s %s\n" CC $@
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+.PHONY: test-kernel-ref
+test-kernel-ref: $(KVM_DIR)/kernel-ref $(KVM_DIR)/kvm-probe
+	@sh tests/kvm/kernel-ref.sh $(KVM_DIR)/kvm-probe $(KVM_DIR)/kernel-ref
