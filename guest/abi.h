@@ -68,7 +68,7 @@ struct g_bootinfo {
 	uint32_t workload;
 	uint32_t nr_vcpus;
 	uint32_t flags;
-	uint32_t pad;
+	uint32_t nr_running;		/* workloads: vCPUs beyond this park offline; 0: none */
 	uint64_t ram_size;
 	uint64_t arg[6];
 	/* Written by the guests as they go; read by the VMM. */
@@ -93,6 +93,36 @@ struct g_ucall {
 	uint64_t arg[6];
 };
 
+/*
+ * Area ages: 2^18 ns (262 us) buckets below 2^26 ns (67 ms), then 2^24 ns
+ * (16.8 ms) ones; the last takes all beyond. Shifts: no 64-bit division in a
+ * 32-bit guest.
+ */
+#define G_AGE_FINE_SHIFT	18
+#define G_AGE_COARSE_SHIFT	24
+#define G_AGE_FINE		256u
+#define G_AGE_BUCKETS		512u
+
+static inline uint32_t g_age_bucket(uint64_t age_ns)
+{
+	uint64_t b;
+
+	if (age_ns < ((uint64_t)G_AGE_FINE << G_AGE_FINE_SHIFT))
+		return (uint32_t)(age_ns >> G_AGE_FINE_SHIFT);
+	b = G_AGE_FINE + ((age_ns - ((uint64_t)G_AGE_FINE << G_AGE_FINE_SHIFT)) >>
+			  G_AGE_COARSE_SHIFT);
+	return b < G_AGE_BUCKETS ? (uint32_t)b : G_AGE_BUCKETS - 1;
+}
+
+/* The upper edge of bucket @b: a percentile read from the histogram is at most this. */
+static inline uint64_t g_age_bucket_top(uint32_t b)
+{
+	if (b < G_AGE_FINE)
+		return (uint64_t)(b + 1) << G_AGE_FINE_SHIFT;
+	return ((uint64_t)G_AGE_FINE << G_AGE_FINE_SHIFT) +
+	       ((uint64_t)(b - G_AGE_FINE + 1) << G_AGE_COARSE_SHIFT);
+}
+
 /* A guest's view of its own area and its checks (G_UCALL_REPORT, arg[0] = GPA). */
 struct g_report {
 	uint64_t checks;		/* invariant checks made */
@@ -103,6 +133,12 @@ struct g_report {
 	uint64_t time[4];
 	uint64_t now;			/* guest clock when it read the area */
 	uint64_t steal_ns;		/* MSR_KVM_STEAL_TIME's steal (witness), or 0 */
+	/*
+	 * How old the own area was at each check (now - state_entry_time while
+	 * running): time-weighted for a vCPU that checks continuously (spin).
+	 */
+	uint64_t age_max_ns;
+	uint32_t age_hist[G_AGE_BUCKETS];
 };
 
 /* pvclock_vcpu_time_info (KVM's MSR_KVM_SYSTEM_TIME_NEW). */

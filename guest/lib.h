@@ -83,6 +83,9 @@ struct gcpu {
 	uint8_t scratch[256];
 };
 
+/* prog_views puts an area 20 bytes before the data block's second page. */
+_Static_assert(sizeof(struct gcpu) <= G_PAGE - 64, "struct gcpu fits its first page");
+
 struct gcpu *gcpu_init(struct g_bootinfo *boot, uint32_t id);
 struct gcpu *gcpu_of(uint32_t id);
 

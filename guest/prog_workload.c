@@ -8,6 +8,14 @@
  */
 #include "lib.h"
 
+/* The vCPUs that run the workload; the others park offline (--running). */
+static uint32_t nr_active(const struct gcpu *c)
+{
+	uint32_t n = c->boot->nr_running;
+
+	return n && n < c->nr_vcpus ? n : c->nr_vcpus;
+}
+
 static uint64_t rnd(struct gcpu *c)
 {
 	c->rng ^= c->rng << 13;
@@ -89,6 +97,12 @@ int check_own_area(struct gcpu *c)
 	} else if (v.state != RUNSTATE_running) {
 		violation(c, "own area: not running while the vCPU reads it");
 		bad = 1;
+	} else {
+		uint64_t age = now - v.entry;
+
+		c->report.age_hist[g_age_bucket(age)]++;
+		if (age > c->report.age_max_ns)
+			c->report.age_max_ns = age;
 	}
 	c->last = v;
 	return bad;
@@ -172,7 +186,7 @@ static void timed_block(struct gcpu *c, uint64_t ns)
 /* vCPU 0 takes the last vCPU down for a while, then brings it back. */
 static void down_up(struct gcpu *c)
 {
-	uint32_t t = c->nr_vcpus - 1;
+	uint32_t t = nr_active(c) - 1;
 
 	if (hypercall(XEN_HC_vcpu_op, VCPUOP_down, t, 0) ||
 	    hypercall(XEN_HC_vcpu_op, VCPUOP_is_up, t, 0) != 0)
@@ -207,7 +221,7 @@ static void mixed(struct gcpu *c)
 				outl(G_PORT_TICK, i);
 			check_own_area(c);
 		}
-		if (c->id == 0 && c->nr_vcpus > 1 && now_ns(c) >= next_down) {
+		if (c->id == 0 && nr_active(c) > 1 && now_ns(c) >= next_down) {
 			down_up(c);
 			next_down = now_ns(c) + 200000000;
 		}
@@ -261,6 +275,10 @@ void prog_workload(struct gcpu *c)
 	/* Odd vCPUs register by physical address (Xen 4.18), even ones by virtual. */
 	if (register_area(c, c->area, c->id & 1) && register_area(c, c->area, !(c->id & 1)))
 		c->rs = NULL;	/* no runstate here (xrs run --no-runstate) */
+
+	/* Registered, then offline until the end: a VM's spare vCPUs. */
+	if (c->id >= nr_active(c))
+		hypercall(XEN_HC_vcpu_op, VCPUOP_down, c->id, 0);
 
 	switch (b->workload) {
 	case G_WL_SPIN:

@@ -21,6 +21,38 @@ const char *backend_name(enum xrs_backend b)
 	return b == XRS_BACKEND_KERNEL ? "kernel" : b == XRS_BACKEND_USER ? "user" : "auto";
 }
 
+/* The upper edge of the bucket holding percentile @pct of the guest's area ages. */
+static uint64_t age_percentile(const struct g_report *r, uint64_t total, double pct)
+{
+	uint64_t want = (uint64_t)((double)total * pct / 100.0 + 0.5), seen = 0;
+	uint32_t b;
+
+	if (!want)
+		want = 1;
+	for (b = 0; b < G_AGE_BUCKETS; b++) {
+		seen += r->age_hist[b];
+		if (seen >= want)
+			return b + 1 < G_AGE_BUCKETS ? g_age_bucket_top(b) : r->age_max_ns;
+	}
+	return 0;
+}
+
+static void take_ages(struct vcpu_sample *o, const struct g_report *r)
+{
+	uint64_t total = 0;
+	uint32_t b;
+
+	for (b = 0; b < G_AGE_BUCKETS; b++)
+		total += r->age_hist[b];
+	o->age_max = r->age_max_ns;
+	o->age_p50 = total ? age_percentile(r, total, 50) : 0;
+	o->age_p99 = total ? age_percentile(r, total, 99) : 0;
+	if (o->age_p50 > o->age_max)
+		o->age_p50 = o->age_max;
+	if (o->age_p99 > o->age_max)
+		o->age_p99 = o->age_max;
+}
+
 void sample_take(struct vmm *m, struct sample *s, bool final)
 {
 	uint32_t i;
@@ -60,7 +92,10 @@ void sample_take(struct vmm *m, struct sample *s, bool final)
 		o->hypercalls = atomic_load(&v->hypercalls);
 		o->kicks = atomic_load(&v->kicks);
 		if (final) {
+			take_ages(o, &rep);
 			o->run_delay = v->rd_end_ns - v->rd_start_ns;
+			o->run_delay_idle = atomic_load(&v->rd_idle_ns);
+			o->run_delay_start = v->rd_start_ns;
 			o->failed = v->error;
 			snprintf(o->error, sizeof(o->error), "%s", v->errmsg);
 		}
@@ -159,7 +194,12 @@ void sample_print_json(FILE *f, const struct sample *s, const struct vmm_config 
 		if (cfg->witness)
 			fprintf(f, ",\"witness_steal_ns\":%" PRIu64, v->witness_steal);
 		if (s->final) {
-			fprintf(f, ",\"run_delay_ns\":%" PRIu64 ",\"error\":", v->run_delay);
+			fprintf(f, ",\"run_delay_ns\":%" PRIu64 ",\"run_delay_idle_ns\":%" PRIu64
+				",\"run_delay_at_start_ns\":%" PRIu64
+				",\"area_age_p50_ns\":%" PRIu64
+				",\"area_age_p99_ns\":%" PRIu64 ",\"area_age_max_ns\":%" PRIu64
+				",\"error\":", v->run_delay, v->run_delay_idle, v->run_delay_start,
+				v->age_p50, v->age_p99, v->age_max);
 			if (v->failed)
 				json_str(f, v->error);
 			else
@@ -167,6 +207,10 @@ void sample_print_json(FILE *f, const struct sample *s, const struct vmm_config 
 		}
 		fputc('}', f);
 	}
-	fputs("]}\n", f);
+	fputc(']', f);
+	if (s->final && s->have_cpu)
+		fprintf(f, ",\"vmm_cpu\":{\"user_s\":%.3f,\"sys_s\":%.3f,\"guest_s\":%.3f}",
+			s->cpu_user, s->cpu_sys, s->cpu_guest);
+	fputs("}\n", f);
 	fflush(f);
 }

@@ -32,7 +32,9 @@ int cmd_run_usage(FILE *f, int status)
 		"  --no-runstate        no accounting at all (a baseline for measurements)\n"
 		"  --witness            guests also enable KVM's steal-time MSR; its steal is\n"
 		"                       shown beside runnable\n"
-		"  --refresh-ms N       kick a vCPU that stayed in KVM_RUN N ms (0: never) (10)\n\n"
+		"  --refresh-ms N       kick a vCPU that stayed in KVM_RUN N ms (0: never) (10)\n"
+		"  --running N          only the first N vCPUs run the workload; the others\n"
+		"                       register their areas and stay offline (all)\n\n"
 		"Exit status: 0, 1 if a guest or host check failed, 2 for bad options.\n");
 	return status;
 }
@@ -132,7 +134,7 @@ struct run_opts {
 static int parse(int argc, char **argv, struct run_opts *o)
 {
 	enum { O_VCPUS = 256, O_GUEST, O_WORKLOAD, O_SECONDS, O_MEM, O_FLAG, O_PIN,
-	       O_INTERVAL, O_JSON, O_NAME, O_BACKEND, O_NORS, O_WITNESS, O_REFRESH, O_HELP };
+	       O_INTERVAL, O_JSON, O_NAME, O_BACKEND, O_NORS, O_WITNESS, O_REFRESH, O_RUNNING, O_HELP };
 	static const struct option opts[] = {
 		{ "vcpus", required_argument, 0, O_VCPUS },
 		{ "guest", required_argument, 0, O_GUEST },
@@ -148,6 +150,7 @@ static int parse(int argc, char **argv, struct run_opts *o)
 		{ "no-runstate", no_argument, 0, O_NORS },
 		{ "witness", no_argument, 0, O_WITNESS },
 		{ "refresh-ms", required_argument, 0, O_REFRESH },
+		{ "running", required_argument, 0, O_RUNNING },
 		{ "help", no_argument, 0, O_HELP },
 		{ 0, 0, 0, 0 },
 	};
@@ -229,6 +232,12 @@ static int parse(int argc, char **argv, struct run_opts *o)
 		case O_NORS:
 			o->cfg.runstate = false;
 			break;
+		case O_RUNNING:
+			if (parse_u64(optarg, 1, G_MAX_VCPUS, &n))
+				return bad("--running", "'%s' is not a number from 1 to %u", optarg,
+					   G_MAX_VCPUS);
+			o->cfg.nr_running = (uint32_t)n;
+			break;
 		case O_WITNESS:
 			o->cfg.witness = true;
 			break;
@@ -257,6 +266,9 @@ static int parse(int argc, char **argv, struct run_opts *o)
 				   (unsigned long long)((min + (1u << 20) - 1) >> 20));
 		o->cfg.ram_mib = o->mem_mib;
 	}
+	if (o->cfg.nr_running > o->cfg.nr_vcpus)
+		return bad("--running", "%u is more than the %u vCPUs", o->cfg.nr_running,
+			   o->cfg.nr_vcpus);
 	return 0;
 }
 
@@ -287,6 +299,7 @@ int cmd_run(int argc, char **argv)
 	};
 	struct sample s = { 0 };
 	struct vmm *m;
+	struct proc_cpu cpu0, cpu1;
 	char err[256];
 	double start, next;
 	uint32_t i;
@@ -317,6 +330,7 @@ int cmd_run(int argc, char **argv)
 		       o.cfg.backend == XRS_BACKEND_KERNEL ? "KVM's own accounting" :
 		       "libxrs accounting");
 
+	s.have_cpu = !proc_cpu_read(&cpu0);
 	r = vmm_start(m);
 	if (r) {
 		fprintf(stderr, "xrs run: %s\n", m->err);
@@ -342,6 +356,13 @@ int cmd_run(int argc, char **argv)
 		status = 1;
 	s.t = mono_s() - start;
 	sample_take(m, &s, true);
+	if (s.have_cpu && !proc_cpu_read(&cpu1)) {
+		s.cpu_user = cpu1.user - cpu0.user;
+		s.cpu_sys = cpu1.sys - cpu0.sys;
+		s.cpu_guest = cpu1.guest - cpu0.guest;
+	} else {
+		s.have_cpu = false;
+	}
 	print_sample(&o, &s);
 	for (i = 0; i < s.nr; i++) {
 		if (s.v[i].failed)

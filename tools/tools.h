@@ -22,6 +22,9 @@ struct vcpu_sample {
 	uint64_t exits, hypercalls, kicks;
 	uint64_t witness_steal;		/* MSR_KVM_STEAL_TIME, from the guest's last report */
 	uint64_t run_delay;		/* the vCPU thread's, since start (final sample) */
+	uint64_t run_delay_idle;	/* ...of which while blocked or offline */
+	uint64_t run_delay_start;	/* the thread's run delay when it started */
+	uint64_t age_p50, age_p99, age_max;	/* own area's age at the guest's checks, ns */
 	bool failed;
 	char error[160];
 };
@@ -32,7 +35,16 @@ struct sample {
 	bool final;
 	uint32_t nr;
 	struct vcpu_sample *v;
+	/* The VMM process's CPU time over the run (final sample), seconds. */
+	bool have_cpu;
+	double cpu_user, cpu_sys, cpu_guest;
 };
+
+struct proc_cpu {
+	double user, sys, guest;	/* guest time is also counted in user */
+};
+
+int proc_cpu_read(struct proc_cpu *c);
 
 void sample_take(struct vmm *m, struct sample *s, bool final);
 void sample_print_table(FILE *f, const struct sample *s, const struct vmm_config *cfg);

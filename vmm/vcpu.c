@@ -6,6 +6,7 @@
  * Xen support would set it.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <sched.h>
 #include <stdio.h>
 #include <string.h>
@@ -21,17 +22,20 @@ static uint64_t now_mono(void)
 	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
 }
 
-static uint64_t own_run_delay(void)
+/* The calling vCPU thread's run delay; its schedstat file stays open. */
+uint64_t vmm_own_run_delay(struct vmm_vcpu *v)
 {
-	unsigned long long run, delay = 0;
-	FILE *f = fopen("/proc/thread-self/schedstat", "r");
+	unsigned long long run, delay;
+	char buf[96];
+	ssize_t n;
 
-	if (f) {
-		if (fscanf(f, "%llu %llu", &run, &delay) != 2)
-			delay = 0;
-		fclose(f);
-	}
-	return delay;
+	if (v->schedstat_fd < 0)
+		v->schedstat_fd = open("/proc/thread-self/schedstat", O_RDONLY | O_CLOEXEC);
+	n = v->schedstat_fd < 0 ? -1 : pread(v->schedstat_fd, buf, sizeof(buf) - 1, 0);
+	if (n <= 0)
+		return 0;
+	buf[n] = 0;
+	return sscanf(buf, "%llu %llu", &run, &delay) == 2 ? delay : 0;
 }
 
 static uint32_t io_value(struct kvm_run *run)
@@ -43,40 +47,66 @@ static uint32_t io_value(struct kvm_run *run)
 	return v;
 }
 
-static bool view_behind(const struct g_report *r, const struct kvm_xen_vcpu_attr *d)
+/* a's fields, entry first, none ahead of b's */
+static bool view_le(const uint64_t a[5], const uint64_t b[5])
 {
-	const __u64 *host = &d->u.runstate.time_running;
 	int i;
 
-	if (r->entry > d->u.runstate.state_entry_time)
-		return false;
-	for (i = 0; i < 4; i++)
-		if (r->time[i] > host[i])
+	for (i = 0; i < 5; i++)
+		if (a[i] > b[i])
 			return false;
 	return true;
 }
 
+static void view_of_data(const struct kvm_xen_vcpu_attr *d, uint64_t out[5])
+{
+	out[0] = d->u.runstate.state_entry_time;
+	memcpy(&out[1], &d->u.runstate.time_running, 4 * sizeof(uint64_t));
+}
+
+/*
+ * Before re-entering after a kick: the guest may have read its area in the
+ * stint the kick ended and report it only later, after updates it did not
+ * see. Keep the area as it was then (libxrs writes it only at entries).
+ */
+static void note_kick_reentry(struct vmm_vcpu *v)
+{
+	struct kvm_xen_vcpu_attr d = { .type = KVM_XEN_VCPU_ATTR_TYPE_RUNSTATE_DATA };
+
+	if (v->view_base_valid || !v->xrs || v->xen.area_gpa == KVM_XEN_INVALID_GPA ||
+	    xrs_vcpu_get_attr(v->xrs, &d))
+		return;
+	view_of_data(&d, v->view_base);
+	v->view_base_valid = true;
+}
+
 /*
  * The guest's view at a report, against the host's GET DATA. libxrs writes
- * the area only at entries, so the two are equal at this sync point; KVM's
- * own backend may also have rewritten both when the thread was preempted
- * between the guest's read and its exit, so there the guest may only be
- * behind, field by field.
+ * the area only at entries, so the two are equal at this sync point unless
+ * kicks re-entered the vCPU between the guest's read and its report: then
+ * the view lies between the area before the first kick and now. KVM's own
+ * backend may also rewrite the area when the thread is preempted, so there
+ * the guest may only be behind, field by field.
  */
 static void compare_views(struct vmm_vcpu *v, const struct g_report *r)
 {
 	struct kvm_xen_vcpu_attr d = { .type = KVM_XEN_VCPU_ATTR_TYPE_RUNSTATE_DATA };
+	uint64_t guest[5], host[5];
 	bool ok;
 
 	if (!v->xrs || v->xen.area_gpa == KVM_XEN_INVALID_GPA || !r->entry)
 		return;
 	if (xrs_vcpu_get_attr(v->xrs, &d))
 		return;
+	guest[0] = r->entry;
+	memcpy(&guest[1], r->time, sizeof(r->time));
+	view_of_data(&d, host);
 	if (v->vmm->kernel_xen)
-		ok = view_behind(r, &d);
+		ok = view_le(guest, host);
+	else if (v->view_base_valid)
+		ok = view_le(v->view_base, guest) && view_le(guest, host);
 	else
-		ok = d.u.runstate.state_entry_time == r->entry &&
-		     !memcmp(&d.u.runstate.time_running, r->time, sizeof(r->time));
+		ok = !memcmp(guest, host, sizeof(guest));
 	atomic_fetch_add(&v->view_checks, 1);
 	atomic_fetch_add(&v->host_checks, 1);
 	if (ok)
@@ -85,15 +115,15 @@ static void compare_views(struct vmm_vcpu *v, const struct g_report *r)
 	atomic_fetch_add(&v->host_violations, 1);
 	vmm_fail(v, "guest view (entry %llu, times %llu %llu %llu %llu) %s "
 		 "GET DATA (entry %llu, times %llu %llu %llu %llu)",
-		 (unsigned long long)r->entry, (unsigned long long)r->time[0],
-		 (unsigned long long)r->time[1], (unsigned long long)r->time[2],
-		 (unsigned long long)r->time[3],
-		 v->vmm->kernel_xen ? "is ahead of" : "differs from",
-		 (unsigned long long)d.u.runstate.state_entry_time,
-		 (unsigned long long)d.u.runstate.time_running,
-		 (unsigned long long)d.u.runstate.time_runnable,
-		 (unsigned long long)d.u.runstate.time_blocked,
-		 (unsigned long long)d.u.runstate.time_offline);
+		 (unsigned long long)guest[0], (unsigned long long)guest[1],
+		 (unsigned long long)guest[2], (unsigned long long)guest[3],
+		 (unsigned long long)guest[4],
+		 v->vmm->kernel_xen ? "is ahead of" :
+		 v->view_base_valid ? "is not between the area before the kick and" :
+		 "differs from",
+		 (unsigned long long)host[0], (unsigned long long)host[1],
+		 (unsigned long long)host[2], (unsigned long long)host[3],
+		 (unsigned long long)host[4]);
 }
 
 static void handle_ucall(struct vmm_vcpu *v, uint64_t gpa)
@@ -206,7 +236,7 @@ void *vmm_vcpu_thread(void *arg)
 	 * competes for a pinned CPU: from here on every wait of this thread
 	 * is steal, and rd_start is the run delay it counts from.
 	 */
-	v->rd_start_ns = own_run_delay();
+	v->rd_start_ns = vmm_own_run_delay(v);
 	if (v->xrs)
 		xrs_vcpu_enter(v->xrs);
 	vmm_start_gate(m);
@@ -236,15 +266,18 @@ void *vmm_vcpu_thread(void *arg)
 		__atomic_store_n(&v->cpu.run->immediate_exit, 0, __ATOMIC_SEQ_CST);
 		if (atomic_exchange(&v->kick_pending, false))
 			atomic_fetch_add_explicit(&v->kicks, 1, memory_order_relaxed);
-		if (r == -EINTR)
+		if (r == -EINTR) {
+			note_kick_reentry(v);
 			continue;
+		}
 		if (r) {
 			vmm_fail(v, "KVM_RUN: %s", strerror(-r));
 			break;
 		}
 		handle_exit(v);
+		v->view_base_valid = false;	/* the guest exited itself: a new stint */
 	}
 	book_to_now(v);
-	v->rd_end_ns = own_run_delay();
+	v->rd_end_ns = vmm_own_run_delay(v);
 	return NULL;
 }

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: MIT
 #include <errno.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -8,6 +9,7 @@
 #include <time.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <sys/resource.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 #include "vmm.h"
@@ -102,6 +104,28 @@ static int setup_xrs(struct vmm *m, char *err, size_t errlen)
 	return 0;
 }
 
+/*
+ * Three descriptors per vCPU (its KVM fd, libxrs's and the VMM's schedstat fds) and a few
+ * more: raise the soft limit as far as the hard one allows, as QEMU does.
+ */
+static int ensure_fds(uint32_t nr_vcpus, char *err, size_t errlen)
+{
+	rlim_t need = 3 * (rlim_t)nr_vcpus + 64;
+	struct rlimit rl;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) || rl.rlim_cur >= need)
+		return 0;
+	if (rl.rlim_max != RLIM_INFINITY && rl.rlim_max < need)
+		return set_err(err, errlen, -EMFILE, "%u vCPUs need %llu open files; the hard "
+			       "limit is %llu (ulimit -Hn)", nr_vcpus, (unsigned long long)need,
+			       (unsigned long long)rl.rlim_max);
+	rl.rlim_cur = need;
+	if (setrlimit(RLIMIT_NOFILE, &rl))
+		return set_err(err, errlen, -errno, "setrlimit(RLIMIT_NOFILE, %llu): %s",
+			       (unsigned long long)need, strerror(errno));
+	return 0;
+}
+
 int vmm_create(const struct vmm_config *cfg, struct vmm **out, char *err, size_t errlen)
 {
 	struct kvm_vm_config kc = { .bits = cfg->bits, .nr_vcpus = cfg->nr_vcpus, .dev = cfg->dev };
@@ -114,6 +138,9 @@ int vmm_create(const struct vmm_config *cfg, struct vmm **out, char *err, size_t
 	if (!cfg->nr_vcpus || cfg->nr_vcpus > G_MAX_VCPUS)
 		return set_err(err, errlen, -EINVAL, "%u vCPUs: 1 to %u", cfg->nr_vcpus,
 			       G_MAX_VCPUS);
+	r = ensure_fds(cfg->nr_vcpus, err, errlen);
+	if (r)
+		return r;
 	m = calloc(1, sizeof(*m));
 	if (!m)
 		return set_err(err, errlen, -ENOMEM, "out of memory");
@@ -138,6 +165,7 @@ int vmm_create(const struct vmm_config *cfg, struct vmm **out, char *err, size_t
 			 (cfg->witness ? G_BOOT_WITNESS : 0),
 	};
 	memcpy(m->boot->arg, cfg->args, sizeof(cfg->args));
+	m->boot->nr_running = cfg->nr_running;
 
 	if (cfg->runstate) {
 		r = setup_xrs(m, err, errlen);
@@ -149,6 +177,10 @@ int vmm_create(const struct vmm_config *cfg, struct vmm **out, char *err, size_t
 	if (!m->vcpus) {
 		r = set_err(err, errlen, -ENOMEM, "out of memory");
 		goto fail;
+	}
+	for (i = 0; i < cfg->nr_vcpus; i++) {
+		m->vcpus[i].cpu.fd = -1;
+		m->vcpus[i].schedstat_fd = -1;
 	}
 	/* Timed waits run on CLOCK_MONOTONIC, like the guest clock. */
 	pthread_condattr_init(&ca);
@@ -205,21 +237,40 @@ static void *refresher(void *arg)
 {
 	struct vmm *m = arg;
 	const uint64_t limit = (uint64_t)m->cfg.refresh_ms * 1000000u;
-	struct timespec tick = { 0, (long)(limit / 4) };
+	const uint64_t slack = limit / 8 > 1000000 ? 1000000 : limit / 8;
 	uint32_t i;
 
+	/*
+	 * Its wake-ups are the areas' deadlines: ask for a real-time class where
+	 * the VMM may have one (CAP_SYS_NICE), so busy vCPU threads do not delay
+	 * it; it only sleeps and sends signals. Without, it runs as any thread.
+	 */
+	struct sched_param sp = { .sched_priority = 1 };
+
+	pthread_setschedparam(pthread_self(), SCHED_FIFO, &sp);
+
+	/* Sleep until the first vCPU reaches its limit, not on a fixed tick. */
 	while (!atomic_load(&m->stopping)) {
-		uint64_t now = mono_ns();
+		uint64_t now = mono_ns(), wake = now + limit;
+		struct timespec ts;
 
 		for (i = 0; i < m->nr_vcpus; i++) {
 			struct vmm_vcpu *v = &m->vcpus[i];
 			uint64_t since = atomic_load_explicit(&v->run_since_ns,
 							      memory_order_relaxed);
 
-			if (since && now - since >= limit && !atomic_load(&v->kick_pending))
+			if (!since || atomic_load(&v->kick_pending))
+				continue;
+			if (now - since >= limit)
 				vmm_kick(v);
+			else if (since + limit < wake)
+				wake = since + limit;
 		}
-		nanosleep(&tick, NULL);
+		/* never busier than every slack ns: a kick takes a while to land */
+		wake = wake > now + slack ? wake : now + slack;
+		ts.tv_sec = (time_t)(wake / 1000000000u);
+		ts.tv_nsec = (long)(wake % 1000000000u);
+		clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, NULL);
 	}
 	return NULL;
 }
@@ -331,6 +382,8 @@ void vmm_destroy(struct vmm *m)
 			xrs_vcpu_destroy(v->xrs);
 		if (v->cpu.fd >= 0)
 			kvm_cpu_close(&v->cpu);
+		if (v->schedstat_fd >= 0)
+			close(v->schedstat_fd);
 		if (v->xen.alias)
 			munmap(v->xen.alias, 2 * G_PAGE);
 		if (v->vmm) {

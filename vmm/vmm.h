@@ -25,6 +25,7 @@ typedef int (*vmm_ucall_fn)(struct vmm *m, struct vmm_vcpu *v, struct g_ucall *u
 
 struct vmm_config {
 	uint32_t nr_vcpus;
+	uint32_t nr_running;		/* workloads: the rest park offline; 0: all run */
 	int bits;			/* 64 or 32 */
 	uint64_t ram_mib;		/* 0: just enough */
 	uint32_t program;		/* enum g_program */
@@ -77,8 +78,17 @@ struct vmm_vcpu {
 	_Atomic uint64_t guest_checks, guest_violations;
 	_Atomic uint64_t host_checks, host_violations;	/* all host-side checks */
 	_Atomic uint64_t view_checks, view_diffs;	/* of those: guest view vs GET DATA */
+	/* The area before the first kick since the guest last exited (vCPU thread only). */
+	bool view_base_valid;
+	uint64_t view_base[5];				/* entry, then the four times */
 	_Atomic uint64_t block_checks, offline_checks;	/* ...of which these kinds */
 	uint64_t rd_start_ns, rd_end_ns;	/* the thread's run_delay */
+	/*
+	 * Run delay while blocked or offline (the wake-up's runqueue wait):
+	 * Xen's and KVM's rule books it there, not as runnable.
+	 */
+	_Atomic uint64_t rd_idle_ns;
+	int schedstat_fd;			/* the thread's own, for the above */
 	struct g_report last_report;		/* the guest's last view of its area */
 	bool done;
 	int error;			/* 0, or why the vCPU stopped early */
@@ -130,6 +140,8 @@ void *vmm_vcpu_thread(void *arg);
 
 /* xen.c: one hypercall from the guest's stub; sets the return value. */
 void xen_hypercall(struct vmm_vcpu *v, uint32_t nr);
+uint64_t vmm_own_run_delay(struct vmm_vcpu *v);
+
 /* The same, from KVM's own hypercall page (KVM_EXIT_XEN, kernel backend). */
 void xen_hypercall_exit(struct vmm_vcpu *v);
 /* The guest wrote the hypercall-page MSR: 0, or nonzero to inject #GP. */

@@ -92,6 +92,9 @@ static void each_bad_value_is_named_with_status_2(void **state)
 	rejects("--backend", "hyperv", "--backend");
 	rejects("--refresh-ms", "99999999", "--refresh-ms");
 	rejects("--refresh-ms", "ten", "--refresh-ms");
+	rejects("--running", "0", "--running");
+	rejects("--running", "5", "--running");		/* more than the 4 vCPUs */
+	rejects("--running", "all", "--running");
 }
 
 static void unknown_options_and_missing_values_are_named(void **state)
