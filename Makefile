@@ -107,5 +107,5 @@ $(BUILD)/bench/hotpath: $(BUILD)/bench/hotpath.o $(LIB)
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
 .PHONY: bench
-bench: $(BUILD)/bench/hotpath
-	@bench/instr $(BUILD)/bench/hotpath
+bench: $(BUILD)/bench/hotpath $(BUILD)/xrs $(BUILD)/tests/kvm/kvm-probe
+	@bench/run $(BUILD)/bench/hotpath $(BUILD)/xrs $(BUILD)/tests/kvm/kvm-probe

@@ -16,6 +16,7 @@
  *   attr-addr     SET RUNSTATE_ADDR (same address)
  */
 #include <stdbool.h>
+#include <malloc.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -63,6 +64,29 @@ static void attr(struct xrs_vcpu *v, uint16_t type, uint64_t x)
 		die("set attr", r);
 }
 
+/* Heap bytes libxrs holds per vCPU with a registered area (mallinfo2). */
+static int memory_per_vcpu(struct xrs_vm *vm, long n)
+{
+	struct kvm_xen_vcpu_attr a = { .type = KVM_XEN_VCPU_ATTR_TYPE_RUNSTATE_ADDR };
+	size_t before = mallinfo2().uordblks, after;
+	struct xrs_vcpu *v;
+	long i;
+	int r;
+
+	for (i = 1; i <= n; i++) {
+		r = xrs_vcpu_create(vm, (uint32_t)i, -1, &v);
+		if (r)
+			die("vcpu", r);
+		a.u.gpa = GPA + (uint64_t)(i % 64) * 64;
+		r = xrs_vcpu_set_attr(v, &a);
+		if (r)
+			die("addr", r);
+	}
+	after = mallinfo2().uordblks;
+	printf("bytes_per_vcpu %.0f\n", (double)(after - before) / (double)n);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	static struct fake f = { .now = 1000000000ull };
@@ -95,6 +119,8 @@ int main(int argc, char **argv)
 	hi = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	if (xrs_vm_map_memory(vm, GPA, 4096, lo) || xrs_vm_map_memory(vm, GPA + 4096, 4096, hi))
 		die("map", -1);
+	if (!strcmp(mode, "memory"))
+		return memory_per_vcpu(vm, n);
 	r = xrs_vcpu_create(vm, 0, -1, &v);
 	if (r)
 		die("vcpu", r);
