@@ -81,25 +81,34 @@ REF_E2E(e2e_hostile_32)
 
 #define E2E_OK "clean, guest checks >0, violations 0, host checks failed 0"
 #define REF_E2E_CASES							\
-	{ .name = "e2e mixed, 3 vCPUs, 64-bit", .run = e2e_mixed_64, .spec = E2E_OK "; views compared >0, "	\
+	{ .name = "e2e mixed, 3 vCPUs, 64-bit", .run = e2e_mixed_64,	\
+	  .spec = E2E_OK "; views compared >0, "	\
 	  "differed 0; entry=sum 3/3, running>0 3, blocked>0 3; offline>0 3" },	\
-	{ .name = "e2e mixed, 3 vCPUs, 32-bit", .run = e2e_mixed_32, .spec = E2E_OK "; views compared >0, "	\
+	{ .name = "e2e mixed, 3 vCPUs, 32-bit", .run = e2e_mixed_32,	\
+	  .spec = E2E_OK "; views compared >0, "	\
 	  "differed 0; entry=sum 3/3, running>0 3, blocked>0 3; offline>0 3" },	\
-	{ .name = "e2e idle, 64-bit", .run = e2e_idle_64, .spec = E2E_OK "; views compared >0, differed 0; "	\
+	{ .name = "e2e idle, 64-bit", .run = e2e_idle_64,	\
+	  .spec = E2E_OK "; views compared >0, differed 0; "	\
 	  "entry=sum 2/2, running>0 2, blocked>0 2" },				\
-	{ .name = "e2e spin, 64-bit", .run = e2e_spin_64, .spec = E2E_OK "; views compared >0, differed 0; "	\
+	{ .name = "e2e spin, 64-bit", .run = e2e_spin_64,	\
+	  .spec = E2E_OK "; views compared >0, differed 0; "	\
 	  "entry=sum 2/2, running>0 2, blocked>0 0" },				\
-	{ .name = "e2e exits, 32-bit", .run = e2e_exits_32, .spec = E2E_OK "; views compared >0, differed 0; "\
+	{ .name = "e2e exits, 32-bit", .run = e2e_exits_32,	\
+	  .spec = E2E_OK "; views compared >0, differed 0; "\
 	  "entry=sum 2/2, running>0 2, blocked>0 0" },				\
-	{ .name = "e2e area views, 64-bit", .run = e2e_views_64, .spec = E2E_OK "; views compared >0, "	\
+	{ .name = "e2e area views, 64-bit", .run = e2e_views_64,	\
+	  .spec = E2E_OK "; views compared >0, "	\
 	  "differed 0; entry=sum 2/2, running>0 2, blocked>0 2; area steps 5+4, "	\
 	  "bytes differed 0; done 2" },						\
-	{ .name = "e2e area views, 32-bit", .run = e2e_views_32, .spec = E2E_OK "; views compared >0, "	\
+	{ .name = "e2e area views, 32-bit", .run = e2e_views_32,	\
+	  .spec = E2E_OK "; views compared >0, "	\
 	  "differed 0; entry=sum 2/2, running>0 2, blocked>0 2; area steps 5+4, "	\
 	  "bytes differed 0; done 2" },						\
-	{ .name = "e2e hostile guest, 64-bit", .run = e2e_hostile_64, .spec = E2E_OK "; views compared >0, "\
+	{ .name = "e2e hostile guest, 64-bit", .run = e2e_hostile_64,	\
+	  .spec = E2E_OK "; views compared >0, "\
 	  "differed 0; entry=sum 2/2, running>0 2, blocked>0 0; done 2" },	\
-	{ .name = "e2e hostile guest, 32-bit", .run = e2e_hostile_32, .spec = E2E_OK "; views compared >0, "\
+	{ .name = "e2e hostile guest, 32-bit", .run = e2e_hostile_32,	\
+	  .spec = E2E_OK "; views compared >0, "\
 	  "differed 0; entry=sum 2/2, running>0 2, blocked>0 0; done 2" },
 
 #define REF_RAM		(4u << 20)

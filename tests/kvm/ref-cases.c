@@ -520,70 +520,91 @@ static void migration_books_the_gap_as_runnable(enum xrs_backend b, struct facts
 #define FIX_72 "36a85200643e (\"Prevent runstate times from becoming negative\")"
 
 const struct ref_case ref_cases[] = {
-	{ .name = "1 first_entry_books_since_0_offline", .run = first_entry_books_time_since_0_as_offline, .spec =
+	{ .name = "1 first_entry_books_since_0_offline", .run = first_entry_books_time_since_0_as_offline,
+	  .spec =
 	  "UPDATE_FLAG=1 0; reads 0/1; ADDR 0; written at once: zeros; bytes around untouched; "
 	  "guest sees state 0, entry=sum; offline >0, bit63 clear" },
-	{ .name = "2 current_runnable_is_booked", .run = current_runnable_is_booked, .spec =
+	{ .name = "2 current_runnable_is_booked", .run = current_runnable_is_booked,
+	  .spec =
 	  "CURRENT 1 0; written at once: state 1; guest sees state 0, entry=sum; time[1] grew" },
-	{ .name = "3 current_blocked_is_booked", .run = current_blocked_is_booked, .spec =
+	{ .name = "3 current_blocked_is_booked", .run = current_blocked_is_booked,
+	  .spec =
 	  "CURRENT 2 0; written at once: state 2; guest sees state 0, entry=sum; time[2] grew" },
-	{ .name = "4 current_offline_is_booked", .run = current_offline_is_booked, .spec =
+	{ .name = "4 current_offline_is_booked", .run = current_offline_is_booked,
+	  .spec =
 	  "CURRENT 3 0; written at once: state 3; guest sees state 0, entry=sum; time[3] grew" },
-	{ .name = "5 adjust_moves_time_between_states", .run = adjust_moves_time_between_states, .spec =
+	{ .name = "5 adjust_moves_time_between_states", .run = adjust_moves_time_between_states,
+	  .spec =
 	  "ADJUST 0; written at once: exact; guest sees state 0, entry=sum; blocked 0x5a, "
 	  "offline 0x6b6b" },
-	{ .name = "6 data_is_written_at_next_entry", .run = data_sets_everything_written_at_next_entry, .spec =
+	{ .name = "6 data_is_written_at_next_entry", .run = data_sets_everything_written_at_next_entry,
+	  .spec =
 	  "DATA 0; area untouched; GET DATA returns it; guest sees state 0, entry=sum; entry >= "
 	  "0x8000, blocked 0x6b6b, offline 0x5a, runnable <= run delay since" },
-	{ .name = "7 run_delay_is_booked_as_runnable", .run = run_delay_is_booked_as_runnable, .spec =
+	{ .name = "7 run_delay_is_booked_as_runnable", .run = run_delay_is_booked_as_runnable,
+	  .spec =
 	  "guest sees state 0, entry=sum; runnable +>= 50us, <= time since last update" },
-	{ .name = "8 entry_time_is_guest_kvmclock", .run = entry_time_is_guest_kvmclock, .spec =
+	{ .name = "8 entry_time_is_guest_kvmclock", .run = entry_time_is_guest_kvmclock,
+	  .spec =
 	  "guest sees state 0, entry=sum; entry in the last second of KVM_GET_CLOCK" },
-	{ .name = "9 get_data_matches_the_area", .run = get_data_matches_the_area, .spec =
+	{ .name = "9 get_data_matches_the_area", .run = get_data_matches_the_area,
+	  .spec =
 	  "GET DATA 0; area == GET DATA, entry=sum, state running|runnable" },
-	{ .name = "10 sweep_compat_across_the_page", .run = sweep_compat_then_64bit, .spec =
+	{ .name = "10 sweep_compat_across_the_page", .run = sweep_compat_then_64bit,
+	  .spec =
 	  "compat at 64 addresses: ADDR 0 64, fields == snapshot 64, entry=sum 64, bytes around "
 	  "untouched 64" },
-	{ .name = "11 sweep_64bit_same_addresses", .run = sweep_64bit_same_address, .spec =
+	{ .name = "11 sweep_64bit_same_addresses", .run = sweep_64bit_same_address,
+	  .spec =
 	  "64-bit at 64 addresses: ADJUST 0 64, fields == snapshot 64, entry=sum 64, bytes around "
 	  "untouched 64" },
-	{ .name = "12 current_out_of_range_is_einval", .run = current_out_of_range_is_einval, .spec =
+	{ .name = "12 current_out_of_range_is_einval", .run = current_out_of_range_is_einval,
+	  .spec =
 	  "CURRENT 4 EINVAL; CURRENT -1 EINVAL; state and times unchanged, area untouched" },
-	{ .name = "13 data_checks_state_sum_future", .run = data_checks_state_sum_and_future, .spec =
+	{ .name = "13 data_checks_state_sum_future", .run = data_checks_state_sum_and_future,
+	  .spec =
 	  "state 4 EINVAL; entry!=sum EINVAL; future EINVAL; unchanged; valid 0; GET DATA returns "
 	  "it; area untouched; next entry: blocked grew, state 0, entry=sum" },
-	{ .name = "14 adjust_checks_state_sum_future", .run = adjust_checks_state_sum_and_future, .spec =
+	{ .name = "14 adjust_checks_state_sum_future", .run = adjust_checks_state_sum_and_future,
+	  .spec =
 	  "state 4 EINVAL; state -2 EINVAL; sum EINVAL; future EINVAL; unchanged; zeros with "
 	  "state -1 0, unchanged" },
-	{ .name = "15 get_addr_and_adjust_answers", .run = get_addr_and_adjust_answers, .spec =
+	{ .name = "15 get_addr_and_adjust_answers", .run = get_addr_and_adjust_answers,
+	  .spec =
 	  "GET ADJUST EINVAL; fresh GET ADDR ENOENT; ADDR invalid 0; then GET ADDR ENOENT; ADDR "
 	  "unaligned 0; GET ADDR 0, exact" },
-	{ .name = "16 addr_outside_memory_is_efault", .run = addr_outside_memory_is_efault, .spec =
+	{ .name = "16 addr_outside_memory_is_efault", .run = addr_outside_memory_is_efault,
+	  .spec =
 	  "ADDR past RAM EFAULT; GET ADDR ENOENT; old area no longer written; ADDR with 2nd page "
 	  "past RAM EFAULT; GET ADDR ENOENT; 1st page untouched; ADDR back 0" },
-	{ .name = "17 fresh_vcpu_books_since_0_offline", .run = fresh_vcpu_books_since_0_as_offline, .spec =
+	{ .name = "17 fresh_vcpu_books_since_0_offline", .run = fresh_vcpu_books_since_0_as_offline,
+	  .spec =
 	  "fresh GET DATA zeros; CURRENT blocked 0; state 2, offline == entry, others 0, entry "
 	  "within the call" },
-	{ .name = "18 update_flag_protects_readers", .run = update_flag_protects_readers, .spec =
+	{ .name = "18 update_flag_protects_readers", .run = update_flag_protects_readers,
+	  .spec =
 	  "flag on: stable reads >0, torn 0, bit63 at rest clear; UPDATE_FLAG=0 0; flag off: "
 	  "bit63 seen 0 times" },
 	{ .name = "19 atomic_path_without_mapping", .user_only =
 	  "KVM's preempt-path write cannot be made to find its page cache invalid from user "
 	  "space; libxrs has no such path on real KVM (unit suite: engine, flag_protocol)" },
-	{ .name = "20 clock_backwards_books_nothing", .run = clock_backwards_books_nothing, .spec =
+	{ .name = "20 clock_backwards_books_nothing", .run = clock_backwards_books_nothing,
+	  .spec =
 	  "DATA at now 0; clock -1 s 0; CURRENT blocked 0; behind: nothing booked, entry kept; "
 	  "state 2, entry=sum; past it again: blocked booked from the old entry",
 	  .old_kernel =
 	  "DATA at now 0; clock -1 s 0; CURRENT blocked 0; behind: running went back, entry went "
 	  "back; state 2, entry=sum; past it again: blocked booked from elsewhere",
 	  .fixed_major = 7, .fixed_minor = 2, .fix = FIX_72 },
-	{ .name = "21 steal_is_clamped_to_the_interval", .run = steal_is_clamped_to_the_interval, .spec =
+	{ .name = "21 steal_is_clamped_to_the_interval", .run = steal_is_clamped_to_the_interval,
+	  .spec =
 	  "ADJUST entry to now-10us 0; CURRENT blocked 0; running +0, runnable +delta; entry=sum",
 	  .old_kernel =
 	  "ADJUST entry to now-10us 0; CURRENT blocked 0; running went back, runnable +steal > "
 	  "delta; entry=sum",
 	  .fixed_major = 7, .fixed_minor = 2, .fix = FIX_72 },
-	{ .name = "22 migration_books_gap_as_runnable", .run = migration_books_the_gap_as_runnable, .spec =
+	{ .name = "22 migration_books_gap_as_runnable", .run = migration_books_the_gap_as_runnable,
+	  .spec =
 	  "clock restored 0; ADDR 0; DATA 0; guest sees state 0, entry=sum; runnable +[10 ms, 5 s)" },
 	REF_E2E_CASES
 	{ .name = NULL },
