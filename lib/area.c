@@ -102,46 +102,86 @@ static void put_flag_byte(uint8_t *p, uint64_t entry)
 	area_trace_store(p, 1);
 }
 
+/*
+ * The flag protocol around the data stores. The flag is one byte, the top
+ * byte of state_entry_time: an unaligned or split u64 cannot be stored
+ * atomically, a byte always can.
+ */
+static inline uint64_t flag_begin(uint8_t *flag, uint64_t entry, bool update_flag)
+{
+	if (!update_flag)
+		return entry;
+	entry |= XEN_RUNSTATE_UPDATE;
+	put_flag_byte(flag, entry);
+	wmb();
+	return entry;
+}
+
+static inline void flag_end(uint8_t *flag, uint64_t entry, bool update_flag)
+{
+	wmb();
+	if (update_flag) {
+		put_flag_byte(flag, entry);
+		wmb();
+	}
+}
+
+/* Across two pages: assembled, padding zeroed as KVM does, one copy per page. */
+static __attribute__((noinline)) int write_split(const struct area_plan *p,
+						 const struct rs_state *rs, bool update_flag)
+{
+	uint8_t img[XRS_RUNSTATE_SIZE] = { 0 };
+	int32_t state = (int32_t)rs->state;
+	uint64_t entry = flag_begin(p->flag, rs->entry, update_flag);
+
+	memcpy(img, &state, sizeof(state));
+	memcpy(img + p->times_ofs, &entry, sizeof(entry));
+	memcpy(img + p->times_ofs + 8, rs->times, sizeof(rs->times));
+	put(p->p1, img, p->len1);
+	put(p->p2, img + p->len1, p->len2);
+	flag_end(p->flag, rs->entry, update_flag);
+	return 0;
+}
+
+/*
+ * In place, the common case and the hot path: no calls, so no registers to
+ * save. The 64-bit padding is left as the guest has it. The plan's fields
+ * are read once, since the stores below may alias anything.
+ */
+static inline int write_plan(const struct area_plan *p, const struct rs_state *rs,
+			     bool update_flag)
+{
+	uint8_t *base = p->p1, *flag = p->flag;
+	uint32_t ofs = p->times_ofs;
+	int32_t state = (int32_t)rs->state;
+	uint64_t entry;
+
+	if (__builtin_expect(p->len2 != 0, 0))
+		return write_split(p, rs, update_flag);
+	entry = flag_begin(flag, rs->entry, update_flag);
+	put(base, &state, sizeof(state));
+	put(base + ofs, &entry, sizeof(entry));
+	put(base + ofs + 8, rs->times, sizeof(rs->times));
+	flag_end(flag, rs->entry, update_flag);
+	return 0;
+}
+
+/* A layout not mapped yet (KVM maps its second page cache lazily too). */
+static __attribute__((noinline, cold)) int write_late(struct area *a, const struct guestmem *gm,
+						      const struct rs_state *rs, bool long_mode,
+						      bool update_flag, bool atomic)
+{
+	if (!a->active || atomic || plan_map(a, gm, long_mode))
+		return -EFAULT;
+	return write_plan(&a->plan[long_mode], rs, update_flag);
+}
+
 int area_write(struct area *a, const struct guestmem *gm, const struct rs_state *rs,
 	       bool long_mode, bool update_flag, bool atomic)
 {
 	const struct area_plan *p = &a->plan[long_mode];
-	uint64_t entry = rs->entry;
-	int32_t state = (int32_t)rs->state;
 
-	if (!a->active || (!p->ready && (atomic || plan_map(a, gm, long_mode))))
-		return -EFAULT;
-
-	/*
-	 * The flag is one byte, the top byte of state_entry_time: an unaligned
-	 * or split u64 cannot be stored atomically, a byte always can.
-	 */
-	if (update_flag) {
-		entry |= XEN_RUNSTATE_UPDATE;
-		put_flag_byte(p->flag, entry);
-		wmb();
-	}
-
-	if (!p->len2) {
-		/* In place; the 64-bit padding is left as the guest has it. */
-		put(p->p1, &state, sizeof(state));
-		put(p->p1 + p->times_ofs, &entry, sizeof(entry));
-		put(p->p1 + p->times_ofs + 8, rs->times, sizeof(rs->times));
-	} else {
-		/* Split: assemble, padding zeroed, then one copy per page. */
-		uint8_t img[XRS_RUNSTATE_SIZE] = { 0 };
-
-		memcpy(img, &state, sizeof(state));
-		memcpy(img + p->times_ofs, &entry, sizeof(entry));
-		memcpy(img + p->times_ofs + 8, rs->times, sizeof(rs->times));
-		put(p->p1, img, p->len1);
-		put(p->p2, img + p->len1, p->len2);
-	}
-	wmb();
-
-	if (update_flag) {
-		put_flag_byte(p->flag, rs->entry);
-		wmb();
-	}
-	return 0;
+	if (__builtin_expect(!a->active || !p->ready, 0))
+		return write_late(a, gm, rs, long_mode, update_flag, atomic);
+	return write_plan(p, rs, update_flag);
 }

@@ -4,18 +4,21 @@
 #include <unistd.h>
 #include "internal.h"
 
-uint64_t vcpu_now(const struct xrs_vcpu *v)
+/* The enter path: inlined into xrs_vcpu_enter, still callable from attr.c. */
+#define HOT_INLINE __attribute__((always_inline)) inline
+
+HOT_INLINE uint64_t vcpu_now(const struct xrs_vcpu *v)
 {
 	return v->vm->clock->now_ns(v->vm->clock_opaque);
 }
 
-uint64_t vcpu_run_delay(struct xrs_vcpu *v)
+HOT_INLINE uint64_t vcpu_run_delay(struct xrs_vcpu *v)
 {
 	counter_inc(&v->pub.steal_samples);
 	return v->vm->steal->run_delay_ns(v->vm->steal_opaque, v);
 }
 
-void vcpu_write_area(struct xrs_vcpu *v, bool atomic)
+HOT_INLINE void vcpu_write_area(struct xrs_vcpu *v, bool atomic)
 {
 	struct xrs_vm *vm = v->vm;
 	bool lm = atomic_load_explicit(&vm->long_mode, memory_order_relaxed);
@@ -29,7 +32,7 @@ void vcpu_write_area(struct xrs_vcpu *v, bool atomic)
 		counter_inc(&v->pub.area_writes);
 }
 
-void vcpu_update(struct xrs_vcpu *v, uint32_t state, uint64_t now, uint64_t run_delay)
+HOT_INLINE void vcpu_update(struct xrs_vcpu *v, uint32_t state, uint64_t now, uint64_t run_delay)
 {
 	rs_update(&v->rs, state, now, run_delay);
 	counter_inc(&v->pub.updates);
@@ -47,7 +50,7 @@ void vcpu_update(struct xrs_vcpu *v, uint32_t state, uint64_t now, uint64_t run_
  * stored with release and loaded with acquire instead of fences around
  * relaxed accesses: the same plain moves on x86, and TSan can follow it.
  */
-void vcpu_publish(struct xrs_vcpu *v)
+HOT_INLINE void vcpu_publish(struct xrs_vcpu *v)
 {
 	struct vcpu_pub *p = &v->pub;
 	unsigned int seq = relaxed_load(&p->seq);
