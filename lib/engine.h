@@ -14,6 +14,13 @@ struct rs_state {
 	uint64_t entry;				/* state_entry_time */
 	uint64_t times[XRS_RUNSTATE_COUNT];
 	uint64_t last_steal;			/* run delay at the last update */
+	/*
+	 * Run delay an update saw but did not book as runnable: accrued in
+	 * another state (a woken vCPU's wait), beyond the interval, or while
+	 * the clock was behind. Not guest-visible: the operator's reconciliation
+	 * with the thread's run delay or KVM's own steal time.
+	 */
+	uint64_t steal_unbooked;
 	uint32_t state;
 };
 
@@ -63,14 +70,18 @@ static inline void rs_update(struct rs_state *rs, uint32_t state, uint64_t now,
 	 * restore). Unsigned arithmetic would book centuries; book nothing and
 	 * keep entry, so accounting resumes once the clock passes it.
 	 */
-	if (delta >= 0) {
+	if (delta >= 0 && cur == XRS_RUNSTATE_RUNNING && steal > 0) {
 		/* Only time spent running can have been stolen. */
-		if (cur == XRS_RUNSTATE_RUNNING && steal > 0) {
-			if (steal > delta)
-				steal = delta;
-			delta -= steal;
-			rs->times[XRS_RUNSTATE_RUNNABLE] += (uint64_t)steal;
+		if (steal > delta) {
+			rs->steal_unbooked += (uint64_t)(steal - delta);
+			steal = delta;
 		}
+		delta -= steal;
+		rs->times[XRS_RUNSTATE_RUNNABLE] += (uint64_t)steal;
+	} else if (steal > 0) {
+		rs->steal_unbooked += (uint64_t)steal;
+	}
+	if (delta >= 0) {
 		rs->times[cur] += (uint64_t)delta;
 		rs->entry = now;
 	}

@@ -54,6 +54,7 @@ struct vcpu_pub {
 	_Atomic uint64_t entry;
 	_Atomic uint64_t times[XRS_RUNSTATE_COUNT];
 	_Atomic uint64_t enters, updates, area_writes, area_skips, steal_samples;
+	_Atomic uint64_t steal_unbooked;
 	atomic_int in_guest;
 };
 

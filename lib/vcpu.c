@@ -62,6 +62,7 @@ HOT_INLINE void vcpu_publish(struct xrs_vcpu *v)
 	release_store(&p->times[1], v->rs.times[1]);
 	release_store(&p->times[2], v->rs.times[2]);
 	release_store(&p->times[3], v->rs.times[3]);
+	relaxed_store(&p->steal_unbooked, v->rs.steal_unbooked);
 	release_store(&p->seq, seq + 2);
 }
 
@@ -93,6 +94,7 @@ int xrs_vcpu_get_stats(const struct xrs_vcpu *v, struct xrs_vcpu_stats *st)
 	st->area_writes = relaxed_load(&p->area_writes);
 	st->area_skips = relaxed_load(&p->area_skips);
 	st->steal_samples = relaxed_load(&p->steal_samples);
+	st->steal_unbooked_ns = relaxed_load(&p->steal_unbooked);
 	st->enters = relaxed_load(&p->enters);
 	st->in_guest = relaxed_load(&p->in_guest);
 	return 0;

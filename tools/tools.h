@@ -22,7 +22,8 @@ struct vcpu_sample {
 	uint64_t exits, hypercalls, kicks;
 	uint64_t witness_steal;		/* MSR_KVM_STEAL_TIME, from the guest's last report */
 	uint64_t run_delay;		/* the vCPU thread's, since start (final sample) */
-	uint64_t run_delay_idle;	/* ...of which while blocked or offline */
+	bool have_unbooked;		/* libxrs's stats (user backend) */
+	uint64_t run_delay_unbooked;	/* run delay its updates did not book as runnable */
 	uint64_t run_delay_start;	/* the thread's run delay when it started */
 	uint64_t age_p50, age_p99, age_max;	/* own area's age at the guest's checks, ns */
 	bool failed;

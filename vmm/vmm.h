@@ -83,12 +83,7 @@ struct vmm_vcpu {
 	uint64_t view_base[5];				/* entry, then the four times */
 	_Atomic uint64_t block_checks, offline_checks;	/* ...of which these kinds */
 	uint64_t rd_start_ns, rd_end_ns;	/* the thread's run_delay */
-	/*
-	 * Run delay while blocked or offline (the wake-up's runqueue wait):
-	 * Xen's and KVM's rule books it there, not as runnable.
-	 */
-	_Atomic uint64_t rd_idle_ns;
-	int schedstat_fd;			/* the thread's own, for the above */
+	int schedstat_fd;			/* the thread's own, for rd_start/end */
 	struct g_report last_report;		/* the guest's last view of its area */
 	bool done;
 	int error;			/* 0, or why the vCPU stopped early */

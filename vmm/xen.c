@@ -244,7 +244,7 @@ void xen_block(struct vmm_vcpu *v)
 {
 	struct vmm *m = v->vmm;
 	struct kvm_xen_vcpu_attr d0, d1;
-	uint64_t deadline, start = 0, now, rd0 = 0;
+	uint64_t deadline, start = 0, now;
 	bool timed;
 
 	pthread_mutex_lock(&v->lock);
@@ -260,7 +260,6 @@ void xen_block(struct vmm_vcpu *v)
 		xen_set_runstate(v, XRS_RUNSTATE_BLOCKED);
 		get_data(v, &d0);
 		start = d0.u.runstate.state_entry_time;
-		rd0 = vmm_own_run_delay(v);
 	}
 	for (;;) {
 		if (atomic_load(&m->stopping) || !v->xen.up) {
@@ -281,10 +280,8 @@ void xen_block(struct vmm_vcpu *v)
 		}
 	}
 	/* Up to the entry under the lock, so a VCPUOP_down is not lost. */
-	if (v->xrs && v->xen.up) {
-		atomic_fetch_add(&v->rd_idle_ns, vmm_own_run_delay(v) - rd0);
+	if (v->xrs && v->xen.up)
 		xen_set_runstate(v, XRS_RUNSTATE_RUNNING);
-	}
 	pthread_mutex_unlock(&v->lock);
 
 	/* Host-side check: woken by its timer, it was booked blocked until then. */
@@ -306,19 +303,17 @@ void xen_wait_up(struct vmm_vcpu *v)
 {
 	struct vmm *m = v->vmm;
 	struct kvm_xen_vcpu_attr d0, d1;
-	uint64_t off = 0, rd0 = 0;
+	uint64_t off = 0;
 
 	if (v->xrs) {
 		xen_set_runstate(v, XRS_RUNSTATE_OFFLINE);
 		if (!get_data(v, &d0))
 			off = d0.u.runstate.state_entry_time;
-		rd0 = vmm_own_run_delay(v);
 	}
 	while (!v->xen.up && !atomic_load(&m->stopping))
 		pthread_cond_wait(&v->cond, &v->lock);
 	if (!v->xen.up || !v->xrs)
 		return;
-	atomic_fetch_add(&v->rd_idle_ns, vmm_own_run_delay(v) - rd0);
 	xen_set_runstate(v, XRS_RUNSTATE_RUNNING);
 
 	/* Host-side check: offline from when it stopped until it was brought up. */

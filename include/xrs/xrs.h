@@ -159,6 +159,13 @@ struct xrs_vcpu_stats {
 	uint64_t area_skips;		/* writes skipped: area not mapped */
 	uint64_t steal_samples;		/* run-delay reads */
 	int in_guest;			/* between enter and exit */
+	/*
+	 * Run delay of the vCPU's thread that updates saw but, by KVM's rule, did
+	 * not book as runnable: accrued while blocked or offline (a woken vCPU's
+	 * wait for a CPU), beyond the interval, or while the clock was behind.
+	 * runnable + this = the thread's run delay over the same updates.
+	 */
+	uint64_t steal_unbooked_ns;
 };
 int  xrs_vcpu_get_stats(const struct xrs_vcpu *vcpu, struct xrs_vcpu_stats *st);
 

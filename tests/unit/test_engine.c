@@ -60,6 +60,20 @@ static void steal_is_clamped_to_the_interval(void **state)
 	assert_int_equal(rs.last_steal, 1000000);
 }
 
+static void run_delay_not_booked_as_runnable_is_counted(void **state)
+{
+	struct rs_state rs = { .entry = 100, .times = { 100 }, .state = RUN };
+
+	(void)state;
+	rs_update(&rs, BLK, 150, 1000000);		/* clamped: 50 booked */
+	assert_int_equal(rs.steal_unbooked, 1000000 - 50);
+	rs_update(&rs, RUN, 200, 1000030);		/* while blocked: dropped */
+	assert_int_equal(rs.steal_unbooked, 1000000 - 50 + 30);
+	rs_update(&rs, RUN, 100, 1000040);		/* clock behind: dropped */
+	assert_int_equal(rs.steal_unbooked, 1000000 - 50 + 30 + 10);
+	assert_int_equal(rs.times[RBL], 50);
+}
+
 static void negative_steal_is_ignored(void **state)
 {
 	struct rs_state rs = { .entry = 100, .times = { 100 }, .state = RUN, .last_steal = 500 };
@@ -184,6 +198,7 @@ int main(void)
 		cmocka_unit_test(running_interval_is_split_into_steal_and_running),
 		cmocka_unit_test(steal_outside_running_is_dropped_but_resampled),
 		cmocka_unit_test(steal_is_clamped_to_the_interval),
+		cmocka_unit_test(run_delay_not_booked_as_runnable_is_counted),
 		cmocka_unit_test(negative_steal_is_ignored),
 		cmocka_unit_test(backwards_clock_switches_state_and_books_nothing),
 		cmocka_unit_test(invariant_and_monotonic_times_hold_for_any_sequence),
