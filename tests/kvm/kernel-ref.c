@@ -325,9 +325,12 @@ static struct kernel_version kernel_version(void)
 	struct kernel_version v = { 0 };
 	struct utsname u;
 
-	if (!uname(&u))
-		sscanf(u.release, "%d.%d", &v.major, &v.minor);
-	snprintf(v.release, sizeof(v.release), "%s", uname(&u) ? "?" : u.release);
+	if (uname(&u)) {
+		snprintf(v.release, sizeof(v.release), "?");
+		return v;
+	}
+	sscanf(u.release, "%d.%d", &v.major, &v.minor);
+	snprintf(v.release, sizeof(v.release), "%s", u.release);
 	return v;
 }
 
