@@ -16,6 +16,8 @@ $(KVM_DIR)/kvm-probe: $(KVM_DIR)/kvm-probe.o $(VMM_LIB) $(LIB)
 	@printf "  %-8s %s\n" CC $@
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
+$(KVM_BIN:%=%.o) $(KVM_HARNESS): | unit-deps
+
 .PHONY: test-kvm
 test-kvm: $(KVM_BIN) $(KVM_DIR)/kvm-probe
 	@sh tests/kvm/run $(KVM_DIR)/kvm-probe $(KVM_BIN)

@@ -29,7 +29,12 @@ $(UNIT_DIR)/test_flag_protocol: $(UNIT_DIR)/test_flag_protocol.o $(UNIT_DIR)/are
 $(UNIT_DIR)/test_cli.o: CFLAGS += -DXRS_BIN='"$(XRS_BIN)"'
 $(UNIT_DIR)/test_cli: | $(XRS_BIN)
 
-.PHONY: test-unit test-unit-threaded
+.PHONY: test-unit test-unit-threaded unit-deps
+# cmocka, installed first where missing; order-only, so nothing rebuilds for it
+unit-deps:
+	@sh scripts/setup libcmocka-dev
+
+$(UNIT_BIN:%=%.o) $(UNIT_THREADED:%=%.o): | unit-deps
 test-unit: $(UNIT_BIN)
 	@sh tests/run-suite unit $(UNIT_BIN)
 
