@@ -25,47 +25,55 @@ static uint64_t next_page(uint64_t gpa)
 	return (gpa | (XRS_PAGE_SIZE - 1)) + 1;
 }
 
-/* Map the area for one layout: -EFAULT unless every byte of it is guest memory. */
-static int plan_map(struct area *a, const struct guestmem *gm, bool long_mode)
+static uint32_t layout_len(bool long_mode)
 {
-	struct area_plan p = { 0 };
-	uint32_t len = long_mode ? XRS_RUNSTATE_SIZE : XRS_RUNSTATE_SIZE_COMPAT;
-	uint32_t room = XRS_PAGE_SIZE - (uint32_t)(a->gpa & (XRS_PAGE_SIZE - 1));
-	uint32_t at;
+	return long_mode ? XRS_RUNSTATE_SIZE : XRS_RUNSTATE_SIZE_COMPAT;
+}
+
+static uint32_t room_on_page1(uint64_t gpa)
+{
+	return XRS_PAGE_SIZE - (uint32_t)(gpa & (XRS_PAGE_SIZE - 1));
+}
+
+/* One layout's plan from the pages mapped now. */
+static struct area_plan make_plan(const struct area *a, bool long_mode)
+{
+	struct area_plan p = { .p1 = a->page1, .p2 = a->page2 };
+	uint32_t len = layout_len(long_mode), room = room_on_page1(a->gpa), at;
 
 	p.times_ofs = long_mode ? XRS_RUNSTATE_TIMES_OFS : XRS_RUNSTATE_TIMES_OFS_COMPAT;
 	p.len1 = (uint16_t)(len <= room ? len : room);
 	p.len2 = (uint16_t)(len - p.len1);
-	p.p1 = gm_resolve(gm, a->gpa, p.len1);
-	if (!p.p1)
-		return -EFAULT;
-	if (p.len2) {
-		p.p2 = gm_resolve(gm, next_page(a->gpa), p.len2);
-		if (!p.p2)
-			return -EFAULT;
-	}
+	p.ready = !p.len2 || p.p2;
 	at = p.times_ofs + 7u;
-	p.flag = at < p.len1 ? p.p1 + at : p.p2 + (at - p.len1);
-	p.ready = true;
-	a->plan[long_mode] = p;
-	return 0;
+	p.flag = at < p.len1 ? p.p1 + at : p.ready ? p.p2 + (at - p.len1) : NULL;
+	return p;
+}
+
+static void make_plans(struct area *a)
+{
+	a->plan[0] = make_plan(a, false);
+	a->plan[1] = make_plan(a, true);
+}
+
+/* The page after gpa's, whole: KVM's second page cache. */
+static int map_page2(struct area *a, const struct guestmem *gm)
+{
+	a->page2 = gm_resolve(gm, next_page(a->gpa), XRS_PAGE_SIZE);
+	return a->page2 ? 0 : -EFAULT;
 }
 
 int area_set(struct area *a, const struct guestmem *gm, uint64_t gpa, bool long_mode)
 {
 	struct area n = { .gpa = gpa };
-	int r;
 
-	/*
-	 * Only the current layout must fit now. The other is mapped when first
-	 * written (KVM activates its second page cache lazily too).
-	 */
-	r = plan_map(&n, gm, long_mode);
-	if (r) {
+	n.page1 = gm_resolve(gm, gpa, room_on_page1(gpa));
+	if (!n.page1 || (layout_len(long_mode) > room_on_page1(gpa) && map_page2(&n, gm))) {
 		area_clear(a);
-		return r;
+		return -EFAULT;
 	}
 	n.active = true;
+	make_plans(&n);
 	*a = n;
 	return 0;
 }
@@ -166,13 +174,18 @@ static inline int write_plan(const struct area_plan *p, const struct rs_state *r
 	return 0;
 }
 
-/* A layout not mapped yet (KVM maps its second page cache lazily too). */
+/*
+ * A layout whose second page was never set up: the area was set in a layout
+ * that fit on its first page. KVM activates that cache on a write that may
+ * map, and skips the atomic (preemption) write.
+ */
 static __attribute__((noinline, cold)) int write_late(struct area *a, const struct guestmem *gm,
 						      const struct rs_state *rs, bool long_mode,
 						      bool update_flag, bool atomic)
 {
-	if (!a->active || atomic || plan_map(a, gm, long_mode))
+	if (!a->active || atomic || map_page2(a, gm))
 		return -EFAULT;
+	make_plans(a);
 	return write_plan(&a->plan[long_mode], rs, update_flag);
 }
 

@@ -13,9 +13,8 @@
 #include "engine.h"
 #include "guestmem.h"
 
-#define XRS_PAGE_SIZE	4096u
 
-/* How to write the area in one layout, worked out once it is mapped. */
+/* How to write the area in one layout, worked out from the mapped pages. */
 struct area_plan {
 	uint8_t *p1;		/* host address of gpa */
 	uint8_t *p2;		/* host address of the next page, if the area reaches it */
@@ -23,28 +22,36 @@ struct area_plan {
 	uint16_t len1;		/* bytes on the first page */
 	uint16_t len2;		/* bytes on the second, 0 if none */
 	uint16_t times_ofs;	/* offset of state_entry_time: 8 or 4 */
-	bool ready;
-};
-
-struct area {
-	uint64_t gpa;
-	bool active;
-	struct area_plan plan[2];	/* [0] compat, [1] 64-bit; mapped lazily */
+	bool ready;		/* every page it needs is mapped */
 };
 
 /*
- * SET RUNSTATE_ADDR: map the area for the current layout. -EFAULT if any
- * byte of it is outside guest memory, in which case the area is deactivated
- * (KVM drops both page caches on failure).
+ * KVM keeps two page caches per area: the page of gpa, mapped from gpa to
+ * its end whatever the layout, and the next page, set up only when the
+ * layout current at SET ADDR crosses into it (or later, lazily, by a write
+ * that may map). The plans are derived from these two mappings.
+ */
+struct area {
+	uint64_t gpa;
+	bool active;
+	uint8_t *page1;			/* host address of gpa, valid to its page's end */
+	uint8_t *page2;			/* host address of the next page, or NULL */
+	struct area_plan plan[2];	/* [0] compat, [1] 64-bit */
+};
+
+/*
+ * SET RUNSTATE_ADDR: map gpa's page, and the next one if the current layout
+ * reaches it. -EFAULT if a page it needs is not guest memory, in which case
+ * the area is deactivated (KVM drops both page caches on failure).
  */
 int area_set(struct area *a, const struct guestmem *gm, uint64_t gpa, bool long_mode);
 void area_clear(struct area *a);
 
 /*
  * Publish @rs into the guest area. @atomic mirrors KVM's preemption path:
- * it never maps anything, so an area that needs a mapping it does not have
- * yet (compat area that crosses a page only in 64-bit layout) is skipped.
- * The non-atomic path maps what it needs. Returns 0 if written, -EFAULT if
+ * it never maps anything, so only a write that needs a second page never
+ * set up is skipped (a compat area that crosses only in the 64-bit layout).
+ * The non-atomic path maps that page. Returns 0 if written, -EFAULT if
  * skipped (the guest copy is stale until the next successful write).
  */
 int area_write(struct area *a, const struct guestmem *gm, const struct rs_state *rs,

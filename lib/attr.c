@@ -18,16 +18,32 @@ static bool is_runstate_type(uint16_t type)
 	       type <= KVM_XEN_VCPU_ATTR_TYPE_RUNSTATE_ADJUST;
 }
 
-/*
- * The VMM may have moved the guest's clock since (KVM_SET_CLOCK on a restore,
- * before DATA, or at any time): with KVM, the next update uses the new clock,
- * so the derived one follows before every call that books or checks time.
- * Done before the vCPU's spinlock is taken, so enter() never waits on ioctls.
- */
-static void follow_kvmclock(struct xrs_vm *vm, uint16_t type)
+/* Bad input is refused before anything reads a clock or takes a lock. */
+static int precheck(uint16_t type, const struct rs_fields *f)
 {
-	if (vm->clock == &clock_kvmclock_ops && type != KVM_XEN_VCPU_ATTR_TYPE_RUNSTATE_ADDR)
-		kvmclock_sync(&vm->kvmclock);
+	switch (type) {
+	case KVM_XEN_VCPU_ATTR_TYPE_RUNSTATE_CURRENT:
+		return rs_state_valid(f->state) ? 0 : -EINVAL;
+	case KVM_XEN_VCPU_ATTR_TYPE_RUNSTATE_DATA:
+		return rs_check_data_fields(f);
+	case KVM_XEN_VCPU_ATTR_TYPE_RUNSTATE_ADJUST:
+		return rs_check_adjust_fields(f);
+	default:
+		return 0;
+	}
+}
+
+/*
+ * The SETs that read the guest clock measure the derived kvmclock once
+ * first, so that a KVM_SET_CLOCK since is followed (clock.h says when and
+ * why). Under the VM lock, before the vCPU's spinlock: enter() never waits
+ * on an ioctl. Its error is the call's, with nothing changed.
+ */
+static int follow_kvmclock(struct xrs_vm *vm, uint16_t type)
+{
+	if (vm->clock != &clock_kvmclock_ops || type == KVM_XEN_VCPU_ATTR_TYPE_RUNSTATE_ADDR)
+		return 0;
+	return kvmclock_sync(&vm->kvmclock);
 }
 
 static int set_addr(struct xrs_vcpu *v, uint64_t gpa)
@@ -50,8 +66,6 @@ static int set_addr(struct xrs_vcpu *v, uint64_t gpa)
 
 static int set_current(struct xrs_vcpu *v, uint64_t state)
 {
-	if (!rs_state_valid(state))
-		return -EINVAL;
 	vcpu_update(v, (uint32_t)state, vcpu_now(v), vcpu_run_delay(v));
 	return 0;
 }
@@ -92,9 +106,16 @@ static int user_set_attr(struct xrs_vcpu *v, const struct kvm_xen_vcpu_attr *att
 	if (!vm->steal_available)
 		return -EOPNOTSUPP;
 	memcpy(&f, &attr->u.runstate, sizeof(f));
+	r = precheck(attr->type, &f);
+	if (r)
+		return r;
 
 	pthread_mutex_lock(&vm->lock);
-	follow_kvmclock(vm, attr->type);
+	r = follow_kvmclock(vm, attr->type);
+	if (r) {
+		pthread_mutex_unlock(&vm->lock);
+		return r;
+	}
 	spin_lock(&v->lock);
 	switch (attr->type) {
 	case KVM_XEN_VCPU_ATTR_TYPE_RUNSTATE_ADDR:
@@ -133,8 +154,8 @@ static int user_get_attr(struct xrs_vcpu *v, struct kvm_xen_vcpu_attr *attr)
 	if (attr->type == KVM_XEN_VCPU_ATTR_TYPE_RUNSTATE_ADJUST)
 		return -EINVAL;
 
+	/* No clock read: GETs never measure it. */
 	pthread_mutex_lock(&vm->lock);
-	follow_kvmclock(vm, attr->type);
 	spin_lock(&v->lock);
 	switch (attr->type) {
 	case KVM_XEN_VCPU_ATTR_TYPE_RUNSTATE_ADDR:

@@ -32,6 +32,14 @@ struct rs_fields {
 };
 
 
+/*
+ * The checks that need no clock, so a call with bad input fails before
+ * anything reads one: RUNSTATE_DATA's state and sum, RUNSTATE_ADJUST's state
+ * (-1 allowed) and sum of deltas. 0 or -EINVAL.
+ */
+int rs_check_data_fields(const struct rs_fields *f);
+int rs_check_adjust_fields(const struct rs_fields *delta);
+
 /* RUNSTATE_DATA: 0 if @f may be set at guest time @now, else -EINVAL. */
 int rs_check_data(const struct rs_fields *f, uint64_t now);
 /* Overwrite with checked @f; steal counts from @run_delay on. */

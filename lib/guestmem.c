@@ -33,8 +33,12 @@ int gm_map(struct guestmem *gm, uint64_t gpa, uint64_t size, void *hva)
 	unsigned int n = old ? old->n : 0, i, at;
 	struct gm_table *t;
 
-	/* Like KVM_SET_USER_MEMORY_REGION: a range may not wrap (end at 2^64 included). */
-	if (!size || !hva || gpa + size < gpa ||
+	/*
+	 * Like KVM_SET_USER_MEMORY_REGION: whole pages, and a range may not wrap
+	 * (end at 2^64 included). Whole pages make "the rest of the area's page"
+	 * either all guest memory or none, as it is for KVM's page caches.
+	 */
+	if (!size || !hva || (gpa | size) & (XRS_PAGE_SIZE - 1) || gpa + size < gpa ||
 	    (uintptr_t)hva + size < (uintptr_t)hva)
 		return -EINVAL;
 

@@ -15,6 +15,9 @@
 #include <stdatomic.h>
 #include <stdint.h>
 
+
+#define XRS_PAGE_SIZE	4096u
+
 struct gm_region {
 	uint64_t gpa;
 	uint64_t size;
@@ -33,7 +36,10 @@ struct guestmem {
 
 void gm_init(struct guestmem *gm);
 void gm_fini(struct guestmem *gm);
-/* 0, -EINVAL (empty or wrapping range, NULL hva), -EEXIST (overlap), -ENOMEM. */
+/*
+ * 0, -EINVAL (empty, unaligned or wrapping range, NULL hva), -EEXIST
+ * (overlap), -ENOMEM. gpa and size are multiples of XRS_PAGE_SIZE.
+ */
 int gm_map(struct guestmem *gm, uint64_t gpa, uint64_t size, void *hva);
 /* Host pointer for [gpa, gpa + len) if one region holds all of it, else NULL. */
 uint8_t *gm_resolve(const struct guestmem *gm, uint64_t gpa, uint64_t len);

@@ -202,11 +202,13 @@ void xrs_vcpu_enter(struct xrs_vcpu *v)
 	/*
 	 * KVM books running->running on every vcpu_load. Between steal samples
 	 * that update changes nothing a later one would not (see
-	 * xrs_vm_set_steal_interval), so it waits until one is due.
+	 * xrs_vm_set_steal_interval), so it waits until one is due. A clock
+	 * behind the last update (KVM_SET_CLOCK moved it back) wraps the
+	 * unsigned difference: that update is made too, as KVM makes it, to
+	 * resample the run delay that no later update may book.
 	 */
 	if (v->update_due || v->rs.state != XRS_RUNSTATE_RUNNING ||
-	    (int64_t)(now - v->last_update_ns) >=
-	    (int64_t)relaxed_load(&v->vm->steal_interval_ns)) {
+	    now - v->last_update_ns >= relaxed_load(&v->vm->steal_interval_ns)) {
 		vcpu_update(v, XRS_RUNSTATE_RUNNING, now, vcpu_run_delay(v));
 		v->last_update_ns = now;
 		v->update_due = false;

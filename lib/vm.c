@@ -35,12 +35,10 @@ static int setup_clock(struct xrs_vm *vm, const struct xrs_vm_params *p)
 		vm->default_clock = 2;
 		return 0;
 	}
-	vm->kvmclock.vm_fd = p->vm_fd;
-	atomic_init(&vm->kvmclock.offset, 0);
 	vm->clock = &clock_kvmclock_ops;
 	vm->clock_opaque = &vm->kvmclock;
 	vm->default_clock = 1;
-	return kvmclock_sync(&vm->kvmclock);
+	return kvmclock_init(&vm->kvmclock, p->vm_fd);
 }
 
 int xrs_vm_create(const struct xrs_vm_params *p, struct xrs_vm **vmp)

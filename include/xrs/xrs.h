@@ -47,7 +47,10 @@ enum xrs_backend {
 struct xrs_vm_params {
 	int vm_fd;				/* KVM VM fd, or -1: no KVM */
 	enum xrs_backend backend;
-	const struct xrs_clock_ops *clock;	/* NULL: kvmclock of vm_fd,
+	const struct xrs_clock_ops *clock;	/* NULL: kvmclock of vm_fd (read
+						 * without an ioctl; measured again
+						 * by SET CURRENT/DATA/ADJUST, so
+						 * they follow KVM_SET_CLOCK),
 						 * CLOCK_MONOTONIC without one */
 	void *clock_opaque;
 	const struct xrs_steal_ops *steal;	/* NULL: schedstat run_delay of
@@ -74,7 +77,8 @@ int  xrs_check_extension(struct xrs_vm *vm, long cap);
 
 /*
  * Tell libxrs where guest memory [gpa, gpa + size) lives in this process.
- * The only memory libxrs ever writes is inside these regions. -EINVAL for
+ * The only memory libxrs ever writes is inside these regions. As for KVM
+ * memslots, gpa and size are multiples of 4096: -EINVAL otherwise, and for
  * size 0, a NULL hva or a range that wraps; -EEXIST if it overlaps a region
  * already mapped. Regions stay mapped for the life of the VM.
  */
@@ -96,6 +100,9 @@ void xrs_vcpu_destroy(struct xrs_vcpu *vcpu);
 /*
  * KVM_XEN_VCPU_SET_ATTR / GET_ATTR, runstate types ADDR, CURRENT, DATA and
  * ADJUST. May be called from any thread; calls on one VM are serialized.
+ * With the default kvmclock, SET CURRENT, DATA and ADJUST measure it once
+ * (one KVM_GET_CLOCK) and return that ioctl's error, changing nothing, if it
+ * fails; no other call makes an ioctl on the user backend.
  */
 int  xrs_vcpu_set_attr(struct xrs_vcpu *vcpu, const struct kvm_xen_vcpu_attr *attr);
 int  xrs_vcpu_get_attr(struct xrs_vcpu *vcpu, struct kvm_xen_vcpu_attr *attr);

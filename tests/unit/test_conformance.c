@@ -497,6 +497,46 @@ static void clock_going_backwards_books_nothing_until_it_passes_entry(void **sta
 	assert_int_equal(d.u.runstate.time_runnable, 100);
 }
 
+/* 20, on the enter path: KVM's vcpu_load update is made whatever the clock says. */
+static void enter_while_the_clock_is_behind(struct tvm *t, uint64_t interval_ns)
+{
+	struct xrs_vcpu_stats st0, st1;
+	struct area_view v, v0;
+	uint64_t entry;
+
+	assert_int_equal(xrs_vm_set_steal_interval(t->vm, interval_ns), 0);
+	enter(t, &v0);
+	t->fake.now += 2 * interval_ns + 1000;
+	enter(t, &v0);
+	entry = v0.entry;
+
+	t->fake.now -= 1000000000ull;		/* KVM_SET_CLOCK moved it back 1 s */
+	t->fake.run_delay += 5000;		/* waited while the clock was behind */
+	assert_int_equal(xrs_vcpu_get_stats(t->vcpu, &st0), 0);
+	enter(t, &v);
+	assert_int_equal(xrs_vcpu_get_stats(t->vcpu, &st1), 0);
+	assert_int_equal(st1.updates, st0.updates + 1);		/* an update... */
+	assert_int_equal(st1.area_writes, st0.area_writes + 1);	/* ...that wrote the area */
+	assert_int_equal(st1.steal_samples, st0.steal_samples + 1);
+	assert_memory_equal(&v, &v0, sizeof(v));		/* and booked nothing */
+
+	/* Once the clock passes entry, that wait is not booked as runnable. */
+	t->fake.now = entry + 2 * interval_ns + 10000;
+	enter(t, &v);
+	assert_int_equal(v.time[S_RUNNABLE], v0.time[S_RUNNABLE]);
+	assert_int_equal(v.time[S_RUNNING] - v0.time[S_RUNNING], 2 * interval_ns + 10000);
+}
+
+static void enter_while_the_clock_is_behind_resamples_steal_and_books_nothing(void **state)
+{
+	enter_while_the_clock_is_behind(*state, 0);
+}
+
+static void enter_while_the_clock_is_behind_updates_whatever_the_steal_interval(void **state)
+{
+	enter_while_the_clock_is_behind(*state, 1000000);
+}
+
 /* 21 */
 static void steal_larger_than_the_interval_is_clamped_to_it(void **state)
 {
@@ -582,6 +622,8 @@ int main(void)
 		T(data_with_entry_zero_rearms_the_fresh_vcpu_rule),
 		T(preempted_write_without_a_mapping_skips_the_guest_copy_only),
 		T(clock_going_backwards_books_nothing_until_it_passes_entry),
+		T(enter_while_the_clock_is_behind_resamples_steal_and_books_nothing),
+		T(enter_while_the_clock_is_behind_updates_whatever_the_steal_interval),
 		T(steal_larger_than_the_interval_is_clamped_to_it),
 		T(restored_runnable_vcpu_books_the_migration_gap_as_runnable),
 		T(run_delay_outside_running_is_not_steal),

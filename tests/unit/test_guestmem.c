@@ -57,11 +57,22 @@ static void any_overlap_is_eexist(void **state)
 	struct tvm *t = *state;
 	const uint64_t end = SHINFO_GPA + 3 * PAGE;
 
-	assert_int_equal(xrs_vm_map_memory(t->vm, SHINFO_GPA - PAGE, PAGE + 1, buf), -EEXIST);
-	assert_int_equal(xrs_vm_map_memory(t->vm, end - 1, PAGE, buf), -EEXIST);
-	assert_int_equal(xrs_vm_map_memory(t->vm, SHINFO_GPA + 10, 10, buf), -EEXIST);
+	assert_int_equal(xrs_vm_map_memory(t->vm, SHINFO_GPA - PAGE, 2 * PAGE, buf), -EEXIST);
+	assert_int_equal(xrs_vm_map_memory(t->vm, end - PAGE, PAGE, buf), -EEXIST);
+	assert_int_equal(xrs_vm_map_memory(t->vm, SHINFO_GPA + PAGE, PAGE, buf), -EEXIST);
 	assert_int_equal(xrs_vm_map_memory(t->vm, SHINFO_GPA - PAGE, 5 * PAGE, buf), -EEXIST);
 	assert_int_equal(xrs_vm_map_memory(t->vm, SHINFO_GPA, 3 * PAGE, buf), -EEXIST);
+}
+
+static void ranges_of_part_pages_are_einval(void **state)
+{
+	struct tvm *t = *state;
+
+	/* As for KVM memslots: whole pages, so an area's page is all memory or none. */
+	assert_int_equal(xrs_vm_map_memory(t->vm, 0x100000, PAGE + 1, buf), -EINVAL);
+	assert_int_equal(xrs_vm_map_memory(t->vm, 0x100000 + 8, PAGE, buf), -EINVAL);
+	assert_int_equal(xrs_vm_map_memory(t->vm, 0x100000, 100, buf), -EINVAL);
+	assert_int_equal(xrs_vm_map_memory(t->vm, 0x100000, PAGE, buf), 0);
 }
 
 static void adjacent_regions_are_accepted(void **state)
@@ -120,6 +131,7 @@ int main(void)
 		T(host_range_that_wraps_is_einval),
 		T(null_hva_is_einval),
 		T(any_overlap_is_eexist),
+		T(ranges_of_part_pages_are_einval),
 		T(adjacent_regions_are_accepted),
 		T(a_failed_map_changes_nothing),
 		cmocka_unit_test(resolve_needs_the_whole_range_in_one_region),

@@ -25,6 +25,9 @@ $(UNIT_DIR)/test_flag_protocol: $(UNIT_DIR)/test_flag_protocol.o $(UNIT_DIR)/are
 	@printf "  %-8s %s\n" CC $@
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ -lcmocka $(LDLIBS)
 
+# The kvmclock test answers libxrs's ioctls itself: a fake KVM_GET_CLOCK.
+$(UNIT_DIR)/test_kvmclock: LDFLAGS += -Wl,--wrap=ioctl
+
 # The CLI test runs the xrs binary of this build.
 $(UNIT_DIR)/test_cli.o: CFLAGS += -DXRS_BIN='"$(XRS_BIN)"'
 $(UNIT_DIR)/test_cli: | $(XRS_BIN)
