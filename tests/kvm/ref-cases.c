@@ -517,6 +517,53 @@ static void migration_books_the_gap_as_runnable(enum xrs_backend b, struct facts
 	world_close(&w);
 }
 
+/*
+ * 23. A layout change after SET ADDR (spec §6): gpa's page is mapped to its
+ * end whatever the layout, the next page only if the layout at SET ADDR
+ * crossed; the atomic write (CURRENT runnable) skips only a write that needs
+ * a second page never set up, and a write that may map sets it up. On a
+ * fresh world's vCPU 1, so the story's vCPU 0 is not disturbed.
+ */
+static const char *switch_then_runnable(struct world *w, int set_lm, int write_lm, uint64_t gpa)
+{
+	set_hvm(w, KVM_XEN_ATTR_TYPE_LONG_MODE, (uint64_t)set_lm);
+	if (set_addr(w, 1, gpa))
+		return "ADDR failed";
+	set_hvm(w, KVM_XEN_ATTR_TYPE_LONG_MODE, (uint64_t)write_lm);
+	fill(w, gpa - 8, 64);
+	if (set_current(w, 1, XRS_RUNSTATE_RUNNABLE))
+		return "CURRENT failed";
+	return filled(w, gpa, write_lm ? 48 : 44) ? "skipped" : "written";
+}
+
+static void atomic_write_after_a_layout_switch(enum xrs_backend b, struct facts *o)
+{
+	const uint64_t in_page = REF_P - 200, only_64_crosses = REF_P - 46;
+	struct world w;
+	int r;
+
+	if ((r = world_open(&w, b))) {
+		fact(o, "setup %s", errname(r));
+		return;
+	}
+	fact(o, "64->compat in a page: %s", switch_then_runnable(&w, 1, 0, in_page));
+	fact(o, "64->compat across: %s", switch_then_runnable(&w, 1, 0, REF_P - 20));
+	fact(o, "compat->64 in a page: %s", switch_then_runnable(&w, 0, 1, in_page));
+	fact(o, "compat->64 across: %s", switch_then_runnable(&w, 0, 1, REF_P - 20));
+	fact(o, "compat->64 only 64-bit crosses: %s",
+	     switch_then_runnable(&w, 0, 1, only_64_crosses));
+	fill(&w, only_64_crosses - 8, 64);
+	set_current(&w, 1, XRS_RUNSTATE_BLOCKED);
+	fact(o, "then CURRENT blocked: %s", filled(&w, only_64_crosses, 48) ? "skipped" : "written");
+	fill(&w, only_64_crosses - 8, 64);
+	set_current(&w, 1, XRS_RUNSTATE_RUNNABLE);
+	fact(o, "then CURRENT runnable: %s, bytes around %s",
+	     filled(&w, only_64_crosses, 48) ? "skipped" : "written",
+	     filled(&w, only_64_crosses - 8, 8) && filled(&w, only_64_crosses + 48, 8) ?
+	     "untouched" : "WRITTEN");
+	world_close(&w);
+}
+
 #define FIX_72 "36a85200643e (\"Prevent runstate times from becoming negative\")"
 
 const struct ref_case ref_cases[] = {
@@ -606,6 +653,11 @@ const struct ref_case ref_cases[] = {
 	{ .name = "22 migration_books_gap_as_runnable", .run = migration_books_the_gap_as_runnable,
 	  .spec =
 	  "clock restored 0; ADDR 0; DATA 0; guest sees state 0, entry=sum; runnable +[10 ms, 5 s)" },
+	{ .name = "23 atomic_write_after_a_layout_switch", .run = atomic_write_after_a_layout_switch,
+	  .spec =
+	  "64->compat in a page: written; 64->compat across: written; compat->64 in a page: "
+	  "written; compat->64 across: written; compat->64 only 64-bit crosses: skipped; then "
+	  "CURRENT blocked: written; then CURRENT runnable: written, bytes around untouched" },
 	REF_E2E_CASES
 	{ .name = NULL },
 };
