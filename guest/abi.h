@@ -23,6 +23,12 @@
 #define G_PERCPU_SIZE		0x4000u		/* 2 pages stack, 2 pages data */
 #define G_MAX_VCPUS		1024u
 #define G_RAM_MIN		(G_PERCPU + G_MAX_VCPUS * G_PERCPU_SIZE)
+/*
+ * VMM-private memory (the runstate windows) starts here, above RAM and a
+ * gap: never the guest's, so naming it in a hypercall is -EFAULT. Hostile
+ * guests aim at it.
+ */
+#define G_VMM_PRIVATE		0xc0000000u
 
 /*
  * A virtual window of two 4 KiB pages whose physical pages are not
@@ -32,9 +38,11 @@
 #define G_WINDOW_VA		0x3fe00000u
 
 /* Ports. OUT of a 32-bit value; the VMM answers in registers. */
-#define G_PORT_HCALL		0xc0	/* hypercall page stubs: eax = number */
-#define G_PORT_UCALL		0xc4	/* eax = GPA of a struct g_ucall */
-#define G_PORT_TICK		0xc8	/* "exits" workload: a bare exit */
+enum g_port {
+	G_PORT_HCALL = 0xc0,	/* hypercall page stubs: eax = number */
+	G_PORT_UCALL = 0xc4,	/* eax = GPA of a struct g_ucall */
+	G_PORT_TICK = 0xc8,	/* "exits" workload: a bare exit */
+};
 
 /* Hypercall page stub: mov $nr, %eax; out %eax, $G_PORT_HCALL; ret; int3... */
 #define G_HCALL_STUB_SIZE	32
@@ -43,7 +51,6 @@
 enum g_program {
 	G_PROG_IO_LOOP = 1,	/* bootinfo.arg[0] port exits, then HLT */
 	G_PROG_HCALL_PAGE,	/* install the hypercall page, call xen_version */
-	G_PROG_RUNSTATE_SELFTEST, /* spec §10 cases 1-7 from the guest's side */
 	G_PROG_WORKLOAD,	/* xrs run: bootinfo.workload */
 	G_PROG_HOSTILE,		/* bad hypercalls: the VMM must survive */
 	G_PROG_AREA_VIEWS,	/* register areas by VA/GPA, compare with the host */

@@ -95,6 +95,8 @@ void delay_ns(struct gcpu *c, uint64_t ns)
 
 void ucall(struct gcpu *c, uint32_t cmd, uint64_t a0, uint64_t a1, uint64_t a2, uint64_t a3)
 {
+	if (cmd != G_UCALL_FAIL)
+		c->ucall.arg[4] = 0;
 	c->ucall.cmd = cmd;
 	c->ucall.vcpu = c->id;
 	c->ucall.arg[0] = a0;
@@ -104,15 +106,12 @@ void ucall(struct gcpu *c, uint32_t cmd, uint64_t a0, uint64_t a1, uint64_t a2, 
 	outl(G_PORT_UCALL, (uint32_t)(uintptr_t)&c->ucall);
 }
 
-void sync_host(struct gcpu *c, uint64_t step)
-{
-	ucall(c, G_UCALL_SYNC, step, 0, 0, 0);
-}
-
-void fail(struct gcpu *c, const char *what, int line, uint64_t v0, uint64_t v1)
+void guest_assert_fail(struct gcpu *c, const char *cond, const char *file, int line,
+		       uint64_t v0, uint64_t v1)
 {
 	for (;;) {
-		ucall(c, G_UCALL_FAIL, (uint64_t)(uintptr_t)what, (uint64_t)line, v0, v1);
+		c->ucall.arg[4] = (uint64_t)(uintptr_t)file;
+		ucall(c, G_UCALL_FAIL, (uint64_t)(uintptr_t)cond, (uint64_t)line, v0, v1);
 		halt();
 	}
 }
@@ -212,67 +211,4 @@ int guest_long_mode(void)
 #else
 	return 0;
 #endif
-}
-
-/*
- * Linux's xen_get_runstate_snapshot. The entry time is loaded a byte at a
- * time with the flag byte last (an unaligned or split u64 has no atomic
- * load): the writer sets that byte first and clears it last.
- */
-static uint64_t get64(const volatile uint8_t *p)
-{
-	uint64_t v = 0;
-	int i;
-
-	for (i = 0; i < 8; i++)
-		v |= (uint64_t)p[i] << (8 * i);
-	return v;
-}
-
-void rs_read(const volatile uint8_t *area, int long_mode, struct rs_view *v)
-{
-	unsigned int ofs = long_mode ? 8 : 4, i;
-	uint8_t copy[48];
-	uint64_t e1, e2;
-
-	do {
-		e1 = get64(area + ofs);
-		rmb();
-		for (i = 0; i < ofs + 40; i++)
-			copy[i] = area[i];
-		rmb();
-		e2 = get64(area + ofs);
-	} while (e1 != e2 || (e1 & XEN_RUNSTATE_UPDATE));
-
-	v->state = (uint32_t)copy[0] | (uint32_t)copy[1] << 8 |
-		   (uint32_t)copy[2] << 16 | (uint32_t)copy[3] << 24;
-	v->entry = e1;		/* the copy's may carry the flag of a same-value rewrite */
-	memcpy(v->time, copy + ofs + 8, sizeof(v->time));
-}
-
-void guest_main(struct g_bootinfo *boot, uint32_t id);
-void guest_main(struct g_bootinfo *boot, uint32_t id)
-{
-	struct gcpu *c = gcpu_init(boot, id);
-
-	switch (boot->program) {
-	case G_PROG_IO_LOOP:
-		prog_io_loop(c);
-		break;
-	case G_PROG_HCALL_PAGE:
-		prog_hcall_page(c);
-		break;
-	case G_PROG_WORKLOAD:
-		prog_workload(c);
-		break;
-	case G_PROG_HOSTILE:
-		prog_hostile(c);
-		break;
-	case G_PROG_AREA_VIEWS:
-		prog_area_views(c);
-		break;
-	default:
-		fail(c, "unknown program", __LINE__, boot->program, 0);
-	}
-	ucall(c, G_UCALL_DONE, c->report.checks, c->report.violations, 0, 0);
 }

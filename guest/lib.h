@@ -57,6 +57,7 @@ void *memcpy(void *d, const void *s, size_t n);
 int memcmp(const void *a, const void *b, size_t n);
 size_t strlen(const char *s);
 
+/* A runstate area as the guest read it (runstate.h). */
 struct rs_view {
 	uint32_t state;
 	uint64_t entry;
@@ -95,14 +96,20 @@ void delay_ns(struct gcpu *c, uint64_t ns);
 
 /* Host calls. ucall() returns when the host resumes the vCPU. */
 void ucall(struct gcpu *c, uint32_t cmd, uint64_t a0, uint64_t a1, uint64_t a2, uint64_t a3);
-void sync_host(struct gcpu *c, uint64_t step);
-void fail(struct gcpu *c, const char *what, int line, uint64_t v0, uint64_t v1)
-	__attribute__((noreturn));
+
+/*
+ * A failed guest assert reaches the host with its condition's text, file
+ * and line and two values (G_UCALL_FAIL), as the KVM selftests'
+ * __GUEST_ASSERT does; the vCPU then halts for good.
+ */
+void guest_assert_fail(struct gcpu *c, const char *cond, const char *file, int line,
+		       uint64_t v0, uint64_t v1) __attribute__((noreturn));
 #define GUEST_ASSERT(c, cond) \
-	do { if (!(cond)) fail(c, #cond, __LINE__, 0, 0); } while (0)
+	do { if (!(cond)) guest_assert_fail(c, #cond, __FILE__, __LINE__, 0, 0); } while (0)
 #define GUEST_ASSERT_EQ(c, a, b) \
 	do { uint64_t _a = (a), _b = (b); \
-	     if (_a != _b) fail(c, #a " == " #b, __LINE__, _a, _b); } while (0)
+	     if (_a != _b) guest_assert_fail(c, #a " == " #b, __FILE__, __LINE__, _a, _b); \
+	} while (0)
 
 /* A #GP handler, so a guest survives the VMM refusing an MSR write. */
 extern volatile uint32_t gp_faults;
@@ -122,21 +129,6 @@ void hypercall_page_install(void);
 uintptr_t hypercall_page_address(void);
 long hypercall(unsigned int nr, unsigned long a1, unsigned long a2, unsigned long a3);
 
-/* Runstate areas: Linux's reader, and the invariant checks. */
-void rs_read(const volatile uint8_t *area, int long_mode, struct rs_view *v);
 int guest_long_mode(void);
-
-/* Workload helpers (prog_workload.c). */
-long register_area(struct gcpu *c, volatile uint8_t *area, int by_gpa);
-int check_own_area(struct gcpu *c);
-void report(struct gcpu *c);
-
-/* Programs. */
-void prog_io_loop(struct gcpu *c);
-void prog_hcall_page(struct gcpu *c);
-void prog_runstate_selftest(struct gcpu *c);
-void prog_workload(struct gcpu *c);
-void prog_hostile(struct gcpu *c);
-void prog_area_views(struct gcpu *c);
 
 #endif /* XRS_GUEST_LIB_H */

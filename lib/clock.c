@@ -1,28 +1,20 @@
 // SPDX-License-Identifier: MIT
 #include <errno.h>
 #include <sys/ioctl.h>
-#include <time.h>
 #include "clock.h"
-
-static uint64_t read_ns(clockid_t id)
-{
-	struct timespec ts;
-
-	clock_gettime(id, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
-}
+#include "util/hosttime.h"
 
 static uint64_t monotonic_now(void *opaque)
 {
 	(void)opaque;
-	return read_ns(CLOCK_MONOTONIC);
+	return clock_ns(CLOCK_MONOTONIC);
 }
 
 static uint64_t kvmclock_now(void *opaque)
 {
 	const struct kvmclock *kc = opaque;
 
-	return read_ns(CLOCK_MONOTONIC_RAW) +
+	return clock_ns(CLOCK_MONOTONIC_RAW) +
 	       (uint64_t)atomic_load_explicit(&kc->offset, memory_order_relaxed);
 }
 
@@ -35,10 +27,10 @@ static int measure(int vm_fd, struct kvmclock_reading *out)
 	struct kvm_clock_data data = { 0 };
 	uint64_t t0, t1;
 
-	t0 = read_ns(CLOCK_MONOTONIC_RAW);
+	t0 = clock_ns(CLOCK_MONOTONIC_RAW);
 	if (ioctl(vm_fd, KVM_GET_CLOCK, &data) < 0)
 		return -errno;
-	t1 = read_ns(CLOCK_MONOTONIC_RAW);
+	t1 = clock_ns(CLOCK_MONOTONIC_RAW);
 	out->width = t1 - t0;
 	out->offset = (int64_t)(data.clock - (t0 + out->width / 2));
 	return 0;

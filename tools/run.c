@@ -7,7 +7,10 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#include "checks.h"
+#include "util/hosttime.h"
 #include "tools.h"
+#include "vmm.h"
 
 int cmd_run_usage(FILE *f, int status)
 {
@@ -163,25 +166,25 @@ static int parse(int argc, char **argv, struct run_opts *o)
 	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		switch (c) {
 		case O_VCPUS:
-			if (parse_u64(optarg, 1, G_MAX_VCPUS, &n))
+			if (parse_u64(optarg, 1, VMM_MAX_VCPUS, &n))
 				return bad("--vcpus", "'%s' is not a number from 1 to %u", optarg,
-					   G_MAX_VCPUS);
+					   VMM_MAX_VCPUS);
 			o->cfg.nr_vcpus = (uint32_t)n;
 			break;
 		case O_GUEST:
 			if (strcmp(optarg, "64") && strcmp(optarg, "32"))
 				return bad("--guest", "'%s' is not 64 or 32", optarg);
-			o->cfg.bits = atoi(optarg);
+			o->cfg.bits = atoi(optarg) == 64 ? GUEST_64 : GUEST_32;
 			break;
 		case O_WORKLOAD:
 			if (!strcmp(optarg, "mixed"))
-				o->cfg.workload = G_WL_MIXED;
+				o->cfg.workload = VMM_WL_MIXED;
 			else if (!strcmp(optarg, "spin"))
-				o->cfg.workload = G_WL_SPIN;
+				o->cfg.workload = VMM_WL_SPIN;
 			else if (!strcmp(optarg, "exits"))
-				o->cfg.workload = G_WL_EXITS;
+				o->cfg.workload = VMM_WL_EXITS;
 			else if (!strcmp(optarg, "idle"))
-				o->cfg.workload = G_WL_IDLE;
+				o->cfg.workload = VMM_WL_IDLE;
 			else
 				return bad("--workload", "'%s' is not mixed, spin, exits or idle",
 					   optarg);
@@ -233,9 +236,9 @@ static int parse(int argc, char **argv, struct run_opts *o)
 			o->cfg.runstate = false;
 			break;
 		case O_RUNNING:
-			if (parse_u64(optarg, 1, G_MAX_VCPUS, &n))
+			if (parse_u64(optarg, 1, VMM_MAX_VCPUS, &n))
 				return bad("--running", "'%s' is not a number from 1 to %u", optarg,
-					   G_MAX_VCPUS);
+					   VMM_MAX_VCPUS);
 			o->cfg.nr_running = (uint32_t)n;
 			break;
 		case O_WITNESS:
@@ -258,7 +261,7 @@ static int parse(int argc, char **argv, struct run_opts *o)
 	if (optind < argc)
 		return bad(argv[optind], "unexpected argument");
 	if (o->mem_mib) {
-		uint64_t min = guest_ram_min(o->cfg.nr_vcpus);
+		uint64_t min = vmm_ram_min(o->cfg.nr_vcpus);
 
 		if (o->mem_mib << 20 < min)
 			return bad("--mem", "%llu MiB is too little for %u vCPUs (at least %llu)",
@@ -274,33 +277,46 @@ static int parse(int argc, char **argv, struct run_opts *o)
 
 static double mono_s(void)
 {
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+	return (double)mono_ns() / 1e9;
 }
 
 static void print_sample(struct run_opts *o, struct sample *s)
 {
+	const struct sample_vm vm = {
+		.bits = o->cfg.bits, .workload = o->cfg.workload, .backend = o->cfg.backend,
+		.runstate = o->cfg.runstate, .update_flag = o->cfg.update_flag,
+		.witness = o->cfg.witness,
+	};
+
 	if (o->json)
-		sample_print_json(stdout, s, &o->cfg);
+		sample_print_json(stdout, s, &vm);
 	else
-		sample_print_table(stdout, s, &o->cfg);
+		sample_print_table(stdout, s, &vm);
 	fflush(stdout);
+}
+
+static void sample_take(struct vmm *m, struct sample *s, bool final)
+{
+	uint32_t i;
+
+	s->final = final;
+	for (i = 0; i < s->nr; i++)
+		vmm_sample_vcpu(m, i, final, &s->v[i]);
 }
 
 int cmd_run(int argc, char **argv)
 {
 	struct run_opts o = {
-		.cfg = { .nr_vcpus = 4, .bits = 64, .program = G_PROG_WORKLOAD,
-			 .workload = G_WL_MIXED, .update_flag = true, .runstate = true,
-			 .backend = XRS_BACKEND_USER, .refresh_ms = 10 },
+		.cfg = { .nr_vcpus = 4, .bits = GUEST_64, .program = VMM_PROG_WORKLOAD,
+			 .workload = VMM_WL_MIXED, .update_flag = true, .runstate = true,
+			 .backend = XRS_BACKEND_USER, .refresh_ms = 10,
+			 .hooks = &vmm_host_checks },
 		.seconds = 5, .name = "xrs",
 	};
 	struct sample s = { 0 };
 	struct vmm *m;
+	struct vmm_err err;
 	struct proc_cpu cpu0, cpu1;
-	char err[256];
 	double start, next;
 	uint32_t i;
 	int r, status = 0;
@@ -308,9 +324,9 @@ int cmd_run(int argc, char **argv)
 	r = parse(argc, argv, &o);
 	if (r)
 		return r;
-	r = vmm_create(&o.cfg, &m, err, sizeof(err));
+	r = vmm_create(&o.cfg, &m, &err);
 	if (r) {
-		fprintf(stderr, "xrs run: %s\n", err);
+		fprintf(stderr, "xrs run: %s\n", err.msg);
 		return 1;
 	}
 	o.cfg.backend = m->cfg.backend;
@@ -331,9 +347,9 @@ int cmd_run(int argc, char **argv)
 		       "libxrs accounting");
 
 	s.have_cpu = !proc_cpu_read(&cpu0);
-	r = vmm_start(m);
+	r = vmm_start(m, &err);
 	if (r) {
-		fprintf(stderr, "xrs run: %s\n", m->err);
+		fprintf(stderr, "xrs run: %s\n", err.msg);
 		status = 1;
 	}
 	start = mono_s();

@@ -1,56 +1,49 @@
 /* SPDX-License-Identifier: MIT */
+/* The xrs command's parts: one header of prototypes for tools/. */
 #ifndef XRS_TOOLS_H
 #define XRS_TOOLS_H
 
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
-#include "vmm.h"
+#include "config.h"
+#include "stats.h"
 
+/* run.c: xrs run. */
 int cmd_run(int argc, char **argv);
 int cmd_run_usage(FILE *f, int status);
 
-/* One vCPU in a sample of the VM. */
-struct vcpu_sample {
-	uint32_t id;
-	bool accounted;			/* libxrs numbers present */
-	uint32_t state;
-	uint64_t time[4];		/* ns */
-	uint64_t checks, violations, remote_checks;
-	uint64_t host_checks, host_violations;
-	uint64_t view_checks, view_diffs;
-	uint64_t exits, hypercalls, kicks;
-	uint64_t witness_steal;		/* MSR_KVM_STEAL_TIME, from the guest's last report */
-	uint64_t run_delay;		/* the vCPU thread's, since start (final sample) */
-	bool have_unbooked;		/* libxrs's stats (user backend) */
-	uint64_t run_delay_unbooked;	/* run delay its updates did not book as runnable */
-	uint64_t run_delay_start;	/* the thread's run delay when it started */
-	uint64_t age_p50, age_p99, age_max;	/* own area's age at the guest's checks, ns */
-	bool failed;
-	char error[160];
-};
-
+/* A sample of a VM: one vmm_vcpu_sample per vCPU. */
 struct sample {
 	const char *name;
 	double t;			/* seconds since start */
 	bool final;
 	uint32_t nr;
-	struct vcpu_sample *v;
+	struct vmm_vcpu_sample *v;
 	/* The VMM process's CPU time over the run (final sample), seconds. */
 	bool have_cpu;
 	double cpu_user, cpu_sys, cpu_guest;
 };
 
+/* What a VM was asked to be, for the output's header fields. */
+struct sample_vm {
+	enum guest_width bits;
+	enum vmm_workload workload;
+	enum xrs_backend backend;
+	bool runstate, update_flag, witness;
+};
+
+/* output.c: a sample as a table (xl vcpu-list style) or a JSON line. */
+void sample_print_table(FILE *f, const struct sample *s, const struct sample_vm *vm);
+void sample_print_json(FILE *f, const struct sample *s, const struct sample_vm *vm);
+const char *workload_name(enum vmm_workload wl);
+const char *backend_name(enum xrs_backend b);
+
+/* proc-cpu.c: this process's CPU time. */
 struct proc_cpu {
 	double user, sys, guest;	/* guest time is also counted in user */
 };
 
 int proc_cpu_read(struct proc_cpu *c);
-
-void sample_take(struct vmm *m, struct sample *s, bool final);
-void sample_print_table(FILE *f, const struct sample *s, const struct vmm_config *cfg);
-void sample_print_json(FILE *f, const struct sample *s, const struct vmm_config *cfg);
-const char *workload_name(uint32_t wl);
-const char *backend_name(enum xrs_backend b);
 
 #endif

@@ -112,6 +112,7 @@ _Static_assert(__builtin_offsetof(struct xrs_runstate_info_compat, time) == 12,
 
 /* console_io (xen.h). */
 #define CONSOLEIO_write		0
+#define CONSOLEIO_read		1
 
 /* Xen's errno values (xen/include/public/errno.h), as the guest sees them. */
 #define XEN_EPERM	1

@@ -26,6 +26,7 @@
 #include <time.h>
 #include <unistd.h>
 #include "kernel-ref.h"
+#include "util/schedstat.h"
 
 void fact(struct facts *o, const char *fmt, ...)
 {
@@ -63,37 +64,36 @@ const char *errname(int r)
 
 int world_open(struct world *w, enum xrs_backend backend)
 {
-	struct kvm_vm_config cfg = { .ram_size = RAM, .bits = 64, .nr_vcpus = 2 };
 	struct xrs_vm_params p = { .backend = backend };
 	struct kvm_xen_hvm_attr ha = { .type = KVM_XEN_ATTR_TYPE_LONG_MODE };
 	struct xrs_vm_info info;
-	struct g_bootinfo *boot;
+	struct vmm_err e;
 	int i, r;
 
 	memset(w, 0, sizeof(*w));
 	w->backend = backend;
-	r = kvm_vm_open(&w->vm, &cfg);
-	if (r)
-		return fprintf(stderr, "kernel-ref: %s\n", w->vm.err), r;
+	r = machine_open(&w->mc, GUEST_64, RAM, NULL, &e);
 	/* KVM books running/runnable itself only with a Xen hypercall MSR set. */
-	if (backend == XRS_BACKEND_KERNEL && (r = kvm_vm_xen_in_kernel(&w->vm)))
-		return fprintf(stderr, "kernel-ref: %s\n", w->vm.err), r;
-	boot = kvm_vm_gpa(&w->vm, G_BOOTINFO, sizeof(*boot));
-	boot->magic = G_BOOT_MAGIC;
-	boot->program = G_PROG_IO_LOOP;
-	boot->nr_vcpus = 2;
-	boot->arg[0] = 1ull << 62;	/* a TICK exit per KVM_RUN, for ever */
+	if (!r)
+		r = machine_route_hypercalls(&w->mc, backend == XRS_BACKEND_KERNEL, &e);
+	if (r)
+		return fprintf(stderr, "kernel-ref: %s\n", e.msg), r;
+	w->mc.boot->program = G_PROG_IO_LOOP;
+	w->mc.boot->nr_vcpus = 2;
+	w->mc.boot->arg[0] = 1ull << 62;	/* a TICK exit per KVM_RUN, for ever */
 	for (i = 0; i < 2; i++)
-		if ((r = kvm_cpu_open(&w->vm, &w->cpu[i], (uint32_t)i)))
-			return fprintf(stderr, "kernel-ref: %s\n", w->vm.err), r;
-	p.vm_fd = w->vm.fd;
+		if ((r = machine_cpu_open(&w->mc, &w->cpu[i], (uint32_t)i, &e)))
+			return fprintf(stderr, "kernel-ref: %s\n", e.msg), r;
+	p.vm_fd = w->mc.kvm.fd;
 	if ((r = xrs_vm_create(&p, &w->x)) || (r = xrs_vm_get_info(w->x, &info)))
 		return fprintf(stderr, "kernel-ref: libxrs: %s\n", xrs_strerror(r)), r;
 	if (info.backend != backend)
 		return fprintf(stderr, "kernel-ref: libxrs chose another backend\n"), -EINVAL;
 	if (backend == XRS_BACKEND_USER) {
+		const struct mem_region *ram = mem_ram_region(&w->mc.mem);
+
 		/* KVM updates at every KVM_RUN; so must the reference run. */
-		if ((r = xrs_vm_map_memory(w->x, 0, RAM, w->vm.ram)) ||
+		if ((r = xrs_vm_map_memory(w->x, ram->gpa, ram->size, ram->hva)) ||
 		    (r = xrs_vm_set_steal_interval(w->x, 0)))
 			return fprintf(stderr, "kernel-ref: libxrs: %s\n", xrs_strerror(r)), r;
 	}
@@ -107,6 +107,11 @@ int world_open(struct world *w, enum xrs_backend backend)
 	return xrs_vm_set_attr(w->x, &ha);
 }
 
+void *world_ram(struct world *w, uint64_t gpa, uint64_t len)
+{
+	return mem_ram(&w->mc.mem, gpa, len);
+}
+
 void world_close(struct world *w)
 {
 	int i;
@@ -116,38 +121,27 @@ void world_close(struct world *w)
 	for (i = 0; i < 2; i++)
 		if (w->cpu[i].run)
 			kvm_cpu_close(&w->cpu[i]);
-	kvm_vm_close(&w->vm);
+	machine_close(&w->mc);
 	memset(w, 0, sizeof(*w));
 }
 
 uint64_t kclock(struct world *w)
 {
-	struct kvm_clock_data d = { 0 };
+	uint64_t ns;
 
-	return ioctl(w->vm.fd, KVM_GET_CLOCK, &d) < 0 ? 0 : d.clock;
+	return kvm_vm_get_clock(&w->mc.kvm, &ns) ? 0 : ns;
 }
 
 int set_kclock(struct world *w, uint64_t ns)
 {
-	struct kvm_clock_data d = { .clock = ns };
-
-	return ioctl(w->vm.fd, KVM_SET_CLOCK, &d) < 0 ? -errno : 0;
+	return kvm_vm_set_clock(&w->mc.kvm, ns);
 }
 
 uint64_t run_delay(void)
 {
-	char path[64];
-	unsigned long long run = 0, delay = 0;
-	FILE *f;
+	int64_t rd = run_delay_of(0);
 
-	snprintf(path, sizeof(path), "/proc/self/task/%d/schedstat", gettid());
-	f = fopen(path, "r");
-	if (!f)
-		return 0;
-	if (fscanf(f, "%llu %llu", &run, &delay) != 2)
-		delay = 0;
-	fclose(f);
-	return delay;
+	return rd > 0 ? (uint64_t)rd : 0;
 }
 
 /* The guest runs until its next exit: libxrs books at entry, KVM at vcpu_load. */
@@ -169,7 +163,7 @@ int guest_sync(struct world *w)
 void read_area(struct world *w, uint64_t gpa, struct rs *out)
 {
 	unsigned int ofs = w->long_mode ? 8 : 4;
-	const uint8_t *a = kvm_vm_gpa(&w->vm, gpa, ofs + 40);
+	const uint8_t *a = world_ram(w, gpa, ofs + 40);
 	uint32_t state;
 
 	memset(out, 0, sizeof(*out));
@@ -259,7 +253,7 @@ bool rs_equal(const struct rs *a, const struct rs *b)
 
 bool filled(struct world *w, uint64_t gpa, uint64_t len)
 {
-	const uint8_t *p = kvm_vm_gpa(&w->vm, gpa, len);
+	const uint8_t *p = world_ram(w, gpa, len);
 	uint64_t i;
 
 	for (i = 0; p && i < len; i++)
@@ -270,7 +264,7 @@ bool filled(struct world *w, uint64_t gpa, uint64_t len)
 
 void fill(struct world *w, uint64_t gpa, uint64_t len)
 {
-	uint8_t *p = kvm_vm_gpa(&w->vm, gpa, len);
+	uint8_t *p = world_ram(w, gpa, len);
 
 	if (p)
 		memset(p, FILL, len);

@@ -12,7 +12,7 @@
 #include <fcntl.h>
 #include <xrs/xrs.h>
 #include "abi.h"
-#include "kvm.h"
+#include "machine.h"
 
 /* What a case did, as facts independent of the clock's exact values. */
 struct facts {
@@ -21,7 +21,7 @@ struct facts {
 
 struct world {
 	enum xrs_backend backend;
-	struct kvm_vm vm;
+	struct machine mc;
 	struct kvm_cpu cpu[2];
 	struct xrs_vm *x;
 	struct xrs_vcpu *v[2];
@@ -58,6 +58,8 @@ void world_close(struct world *w);
 uint64_t kclock(struct world *w);
 int set_kclock(struct world *w, uint64_t ns);
 uint64_t run_delay(void);
+/* Guest RAM [gpa, gpa + len), or NULL. */
+void *world_ram(struct world *w, uint64_t gpa, uint64_t len);
 uint64_t wait_behind_a_hog(uint64_t ns);
 int guest_sync(struct world *w);
 void read_area(struct world *w, uint64_t gpa, struct rs *out);

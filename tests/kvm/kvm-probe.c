@@ -10,33 +10,34 @@
 #include <string.h>
 #include <unistd.h>
 #include "abi.h"
-#include "kvm.h"
-#include "xen-page.h"
+#include "boot.h"
+#include "machine.h"
+#include "xen/hcall-page.h"
 
-static int run_guest(int bits, uint32_t program, const char **why)
+static int run_guest(enum guest_width bits, enum g_program program, const char **why)
 {
-	struct kvm_vm_config cfg = { .bits = bits, .nr_vcpus = 1, .ram_size = 32u << 20 };
-	struct g_bootinfo *boot;
-	struct kvm_vm vm;
+	static char buf[300];
+	struct machine mc;
 	struct kvm_cpu c;
-	static char buf[256];
+	struct vmm_err e;
 	int r, exits = 0;
 
-	r = kvm_vm_open(&vm, &cfg);
+	r = machine_open(&mc, bits, boot_ram_default(1), NULL, &e);
+	if (!r)
+		r = machine_route_hypercalls(&mc, false, &e);
 	if (r) {
-		snprintf(buf, sizeof(buf), "%s", vm.err);
+		snprintf(buf, sizeof(buf), "%s", e.msg);
 		*why = buf;
 		return -1;
 	}
-	boot = kvm_vm_gpa(&vm, G_BOOTINFO, sizeof(*boot));
-	boot->program = program;
-	boot->nr_vcpus = 1;
-	boot->arg[0] = 3;
-	r = kvm_cpu_open(&vm, &c, 0);
+	mc.boot->program = program;
+	mc.boot->nr_vcpus = 1;
+	mc.boot->arg[0] = 3;
+	r = machine_cpu_open(&mc, &c, 0, &e);
 	if (r) {
-		snprintf(buf, sizeof(buf), "%s", vm.err);
+		snprintf(buf, sizeof(buf), "%s", e.msg);
 		*why = buf;
-		kvm_vm_close(&vm);
+		machine_close(&mc);
 		return -1;
 	}
 	for (;;) {
@@ -54,7 +55,7 @@ static int run_guest(int bits, uint32_t program, const char **why)
 			continue;
 		}
 		if (c.run->exit_reason == KVM_EXIT_X86_WRMSR && program == G_PROG_HCALL_PAGE) {
-			c.run->msr.error = xen_write_hypercall_page(&vm, c.run->msr.data) != 0;
+			c.run->msr.error = hcall_page_write(&mc.mem, c.run->msr.data) != 0;
 			r = 0;
 			break;
 		}
@@ -66,7 +67,7 @@ static int run_guest(int bits, uint32_t program, const char **why)
 	if (r)
 		*why = buf;
 	kvm_cpu_close(&c);
-	kvm_vm_close(&vm);
+	machine_close(&mc);
 	return r;
 }
 
@@ -79,8 +80,9 @@ int main(void)
 		printf("no /dev/kvm\n");
 		return 1;
 	}
-	if (run_guest(64, G_PROG_IO_LOOP, &why) || run_guest(32, G_PROG_IO_LOOP, &why) ||
-	    run_guest(64, G_PROG_HCALL_PAGE, &why) || run_guest(32, G_PROG_HCALL_PAGE, &why)) {
+	if (run_guest(GUEST_64, G_PROG_IO_LOOP, &why) || run_guest(GUEST_32, G_PROG_IO_LOOP, &why) ||
+	    run_guest(GUEST_64, G_PROG_HCALL_PAGE, &why) ||
+	    run_guest(GUEST_32, G_PROG_HCALL_PAGE, &why)) {
 		printf("/dev/kvm does not run the test guests: %s\n", why);
 		return 1;
 	}

@@ -4,8 +4,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include "boot.h"
 #include "kvmtest.h"
-#include "xen-page.h"
+#include "xen/hcall-page.h"
 
 void kt_require_kvm(void)
 {
@@ -25,30 +26,38 @@ void kt_require_kvm(void)
 	close(fd);
 }
 
-void kt_open(struct ktest *t, int bits, uint32_t nr_vcpus, uint32_t program)
+int __kt_open(struct ktest *t, enum guest_width bits, uint32_t nr_vcpus,
+	      enum g_program program, struct vmm_err *e)
 {
-	struct kvm_vm_config cfg = {
-		.bits = bits, .nr_vcpus = nr_vcpus,
-		.ram_size = (guest_ram_min(nr_vcpus) + (2u << 20) - 1) & ~((2ull << 20) - 1),
-	};
 	uint32_t i;
 	int r;
 
 	memset(t, 0, sizeof(*t));
-	assert_true(nr_vcpus <= KT_MAX_VCPUS);
-	r = kvm_vm_open(&t->vm, &cfg);
+	if (nr_vcpus > KT_MAX_VCPUS)
+		return err_set(e, -EINVAL, "%u vCPUs, at most %u", nr_vcpus, KT_MAX_VCPUS);
+	r = machine_open(&t->mc, bits, boot_ram_default(nr_vcpus), NULL, e);
+	if (!r)
+		r = machine_route_hypercalls(&t->mc, false, e);
 	if (r)
-		fail_msg("kvm_vm_open: %s", t->vm.err);
-	t->boot = kvm_vm_gpa(&t->vm, G_BOOTINFO, sizeof(*t->boot));
-	t->boot->magic = G_BOOT_MAGIC;
+		return r;
+	t->boot = t->mc.boot;
 	t->boot->program = program;
 	t->boot->nr_vcpus = nr_vcpus;
-	for (i = 0; i < nr_vcpus; i++) {
-		r = kvm_cpu_open(&t->vm, &t->cpu[i], i);
-		if (r)
-			fail_msg("kvm_cpu_open: %s", t->vm.err);
+	for (i = 0; i < nr_vcpus && !r; i++) {
+		r = machine_cpu_open(&t->mc, &t->cpu[i], i, e);
+		t->nr += !r;
 	}
-	t->nr = nr_vcpus;
+	if (r)
+		kt_close(t);
+	return r;
+}
+
+void kt_open(struct ktest *t, enum guest_width bits, uint32_t nr_vcpus, enum g_program program)
+{
+	struct vmm_err e;
+
+	if (__kt_open(t, bits, nr_vcpus, program, &e))
+		fail_msg("kt_open (%d-bit, %u vCPUs): %s", bits, nr_vcpus, e.msg);
 }
 
 void kt_close(struct ktest *t)
@@ -57,16 +66,18 @@ void kt_close(struct ktest *t)
 
 	for (i = 0; i < t->nr; i++)
 		kvm_cpu_close(&t->cpu[i]);
-	kvm_vm_close(&t->vm);
+	t->nr = 0;
+	machine_close(&t->mc);
 }
 
-static uint32_t io_value(struct kvm_run *run)
+void *kt_ram(struct ktest *t, uint64_t gpa, uint64_t len)
 {
-	uint32_t v = 0;
+	void *p = mem_ram(&t->mc.mem, gpa, len);
 
-	memcpy(&v, (uint8_t *)run + run->io.data_offset,
-	       run->io.size < sizeof(v) ? run->io.size : sizeof(v));
-	return v;
+	if (!p)
+		fail_msg("[%#llx, +%llu) is not guest RAM", (unsigned long long)gpa,
+			 (unsigned long long)len);
+	return p;
 }
 
 void kt_run(struct ktest *t, struct kvm_cpu *c, struct kt_event *ev)
@@ -85,7 +96,7 @@ void kt_run(struct ktest *t, struct kvm_cpu *c, struct kt_event *ev)
 	case KVM_EXIT_IO:
 		if (run->io.direction != KVM_EXIT_IO_OUT)
 			break;
-		ev->data = io_value(run);
+		ev->data = kvm_cpu_io_value(c);
 		switch (run->io.port) {
 		case G_PORT_TICK:
 			ev->kind = KT_TICK;
@@ -94,8 +105,7 @@ void kt_run(struct ktest *t, struct kvm_cpu *c, struct kt_event *ev)
 			ev->kind = KT_HCALL;
 			return;
 		case G_PORT_UCALL:
-			ev->uc = kvm_vm_gpa(&t->vm, ev->data, sizeof(*ev->uc));
-			assert_non_null(ev->uc);
+			ev->uc = kt_ram(t, ev->data, sizeof(*ev->uc));
 			ev->kind = KT_UCALL;
 			return;
 		}
@@ -108,7 +118,7 @@ void kt_run(struct ktest *t, struct kvm_cpu *c, struct kt_event *ev)
 		ev->msr = run->msr.index;
 		ev->data = run->msr.data;
 		run->msr.error = run->msr.index != XEN_HYPERCALL_MSR ||
-				 xen_write_hypercall_page(&t->vm, run->msr.data) != 0;
+				 hcall_page_write(&t->mc.mem, run->msr.data) != 0;
 		return;
 	}
 	ev->kind = KT_OTHER;
@@ -127,7 +137,7 @@ void kt_run_until(struct ktest *t, struct kvm_cpu *c, struct kt_event *ev, uint6
 
 void kt_assert_no_guest_fail(struct ktest *t, const struct kt_event *ev)
 {
-	const char *what;
+	const char *what, *file;
 
 	if (ev->kind == KT_OTHER)
 		fail_msg("vCPU exit %u (%s)", ev->exit_reason, kvm_exit_name(ev->exit_reason));
@@ -135,17 +145,19 @@ void kt_assert_no_guest_fail(struct ktest *t, const struct kt_event *ev)
 		fail_msg("KVM_RUN: %s", strerror(-ev->err));
 	if (ev->kind != KT_UCALL || ev->uc->cmd != G_UCALL_FAIL)
 		return;
-	what = kvm_vm_gpa(&t->vm, ev->uc->arg[0], 1);
-	fail_msg("guest vCPU %u line %llu: %s (0x%llx, 0x%llx)", ev->uc->vcpu,
-		 (unsigned long long)ev->uc->arg[1], what ? what : "?",
-		 (unsigned long long)ev->uc->arg[2], (unsigned long long)ev->uc->arg[3]);
+	what = mem_ram(&t->mc.mem, ev->uc->arg[0], 1);
+	file = mem_ram(&t->mc.mem, ev->uc->arg[4], 1);
+	fail_msg("guest vCPU %u: assert failed at %.60s:%llu: %.120s (0x%llx, 0x%llx)",
+		 ev->uc->vcpu, file ? file : "?", (unsigned long long)ev->uc->arg[1],
+		 what ? what : "?", (unsigned long long)ev->uc->arg[2],
+		 (unsigned long long)ev->uc->arg[3]);
 }
 
 void kt_hcall_return(struct kvm_cpu *c, long value)
 {
 	struct kvm_regs regs;
 
-	assert_int_equal(kvm_cpu_get_regs(c, &regs), 0);
+	TEST_ASSERT_OK(kvm_cpu_get_regs(c, &regs), "KVM_GET_REGS");
 	regs.rax = (uint64_t)value;
-	assert_int_equal(kvm_cpu_set_regs(c, &regs), 0);
+	TEST_ASSERT_OK(kvm_cpu_set_regs(c, &regs), "KVM_SET_REGS");
 }

@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * KVM test harness: a VM of the built-in guests on a real /dev/kvm (direct,
- * or inside the sandbox), and one KVM_RUN at a time decoded into events.
+ * KVM test harness: a machine of the built-in guests on a real /dev/kvm
+ * (direct, or inside the sandbox), one KVM_RUN at a time decoded into
+ * events. Each call that can fail comes in the selftests' two tiers:
+ * __kt_x() returns 0 or -errno, kt_x() asserts and says what failed.
  */
 #ifndef XRS_KVMTEST_H
 #define XRS_KVMTEST_H
@@ -16,12 +18,13 @@
 #include <stdbool.h>
 #include <xrs/xrs.h>
 #include "abi.h"
-#include "kvm.h"
+#include "check.h"
+#include "machine.h"
 
 #define KT_MAX_VCPUS 8
 
 struct ktest {
-	struct kvm_vm vm;
+	struct machine mc;
 	struct kvm_cpu cpu[KT_MAX_VCPUS];
 	uint32_t nr;
 	struct g_bootinfo *boot;
@@ -29,9 +32,12 @@ struct ktest {
 
 /* Skips the calling test, with the reason, when /dev/kvm cannot be used. */
 void kt_require_kvm(void);
-/* Asserts on failure, printing what KVM said. */
-void kt_open(struct ktest *t, int bits, uint32_t nr_vcpus, uint32_t program);
+int __kt_open(struct ktest *t, enum guest_width bits, uint32_t nr_vcpus,
+	      enum g_program program, struct vmm_err *e);
+void kt_open(struct ktest *t, enum guest_width bits, uint32_t nr_vcpus, enum g_program program);
 void kt_close(struct ktest *t);
+/* Guest RAM [gpa, gpa + len), asserted to be RAM. */
+void *kt_ram(struct ktest *t, uint64_t gpa, uint64_t len);
 
 enum kt_event_kind {
 	KT_TICK,	/* OUT to G_PORT_TICK: value in .data */

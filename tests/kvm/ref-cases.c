@@ -59,7 +59,7 @@ static void first_entry_books_time_since_0_as_offline(enum xrs_backend b, struct
 	     "zeros" : "other");
 	fact(o, "bytes around %s", filled(w, AREA - 8, 8) && filled(w, AREA + 48, 8) ?
 	     "untouched" : "WRITTEN");
-	*(uint32_t *)kvm_vm_gpa(&w->vm, AREA, 4) = 0x5a;
+	*(uint32_t *)world_ram(w, AREA, 4) = 0x5a;
 	after_entry(w, o, &a);
 	fact(o, "offline %s, bit63 %s", a.t[3] ? ">0" : "0", a.entry & BIT63 ? "set" : "clear");
 }
@@ -120,10 +120,10 @@ static void data_sets_everything_written_at_next_entry(enum xrs_backend b, struc
 	uint8_t before[48];
 	uint64_t rd0;
 
-	memcpy(before, kvm_vm_gpa(&w->vm, AREA, 48), 48);
+	memcpy(before, world_ram(w, AREA, 48), 48);
 	rd0 = run_delay();
 	fact(o, "DATA %s", errname(set_data(w, 0, &d)));
-	fact(o, "area %s", memcmp(before, kvm_vm_gpa(&w->vm, AREA, 48), 48) ? "WRITTEN" :
+	fact(o, "area %s", memcmp(before, world_ram(w, AREA, 48), 48) ? "WRITTEN" :
 	     "untouched");
 	get_data(w, 0, &g);
 	fact(o, "GET DATA %s", rs_equal(&g, &d) ? "returns it" : "differs");
@@ -224,12 +224,12 @@ static void current_out_of_range_is_einval(enum xrs_backend b, struct facts *o)
 	uint8_t before[48];
 
 	get_data(w, 0, &g0);
-	memcpy(before, kvm_vm_gpa(&w->vm, REF_P + 3, 48), 48);
+	memcpy(before, world_ram(w, REF_P + 3, 48), 48);
 	fact(o, "CURRENT 4 %s", errname(set_current(w, 0, 4)));
 	fact(o, "CURRENT -1 %s", errname(set_current(w, 0, (uint64_t)-1)));
 	get_data(w, 0, &g1);
 	fact(o, "state and times %s, area %s", rs_equal(&g0, &g1) ? "unchanged" : "CHANGED",
-	     memcmp(before, kvm_vm_gpa(&w->vm, REF_P + 3, 48), 48) ? "WRITTEN" : "untouched");
+	     memcmp(before, world_ram(w, REF_P + 3, 48), 48) ? "WRITTEN" : "untouched");
 }
 
 static const char *unchanged(struct world *w, const struct rs *g0)
@@ -353,7 +353,7 @@ struct reader {
 static void *read_loop(void *arg)
 {
 	struct reader *r = arg;
-	volatile uint8_t *p = kvm_vm_gpa(&r->w->vm, AREA, 48);
+	volatile uint8_t *p = world_ram(r->w, AREA, 48);
 	struct rs s;
 
 	while (!atomic_load(&r->stop)) {

@@ -7,12 +7,16 @@
 #include <string.h>
 #include <time.h>
 #include "kernel-ref.h"
+#include "checks.h"
+#include "stats.h"
 #include "vmm.h"
 #include "views.h"
 
 struct e2e {
-	uint32_t program, workload, vcpus;
-	int bits;
+	enum vmm_program program;
+	enum vmm_workload workload;
+	uint32_t vcpus;
+	enum guest_width bits;
 	double seconds;			/* 0: until the guests are done */
 };
 
@@ -22,26 +26,26 @@ static void e2e_run(enum xrs_backend b, struct facts *o, const struct e2e *e)
 	struct vmm_config cfg = {
 		.nr_vcpus = e->vcpus, .bits = e->bits, .program = e->program,
 		.workload = e->workload, .update_flag = true, .runstate = true, .backend = b,
-		.refresh_ms = 10,
+		.refresh_ms = 10, .hooks = &vmm_host_checks,
 	};
 	struct timespec ts = { (time_t)e->seconds,
 			       (long)((e->seconds - (double)(time_t)e->seconds) * 1e9) };
 	uint64_t gv = 0, hv = 0, vc = 0, vd = 0, checks = 0;
 	unsigned int sums = 0, ran = 0, blocked = 0, offline = 0, done = 0, errors = 0;
 	struct vmm *m;
-	char err[256];
+	struct vmm_err err;
 	uint32_t i;
 
-	if (e->program == G_PROG_AREA_VIEWS) {
+	if (e->program == VMM_PROG_AREA_VIEWS) {
 		cfg.on_ucall = views_on_sync;
 		cfg.opaque = &w;
 	}
-	if (vmm_create(&cfg, &m, err, sizeof(err))) {
-		fact(o, "vmm_create: %s", err);
+	if (vmm_create(&cfg, &m, &err)) {
+		fact(o, "vmm_create: %s", err.msg);
 		return;
 	}
-	if (vmm_start(m)) {
-		fact(o, "vmm_start: %s", m->err);
+	if (vmm_start(m, &err)) {
+		fact(o, "vmm_start: %s", err.msg);
 		vmm_destroy(m);
 		return;
 	}
@@ -53,16 +57,18 @@ static void e2e_run(enum xrs_backend b, struct facts *o, const struct e2e *e)
 		fact(o, "vCPUs did not stop");
 	for (i = 0; i < m->nr_vcpus; i++) {
 		struct vmm_vcpu *v = &m->vcpus[i];
-		struct kvm_xen_vcpu_attr d = { .type = KVM_XEN_VCPU_ATTR_TYPE_RUNSTATE_DATA };
+		struct kvm_xen_vcpu_attr d;
+		struct vmm_vcpu_sample s;
 
-		errors += v->error;
-		done += v->done;
-		gv += atomic_load(&v->guest_violations);
-		hv += atomic_load(&v->host_violations);
-		vc += atomic_load(&v->view_checks);
-		vd += atomic_load(&v->view_diffs);
-		checks += v->last_report.checks;
-		if (xrs_vcpu_get_attr(v->xrs, &d))
+		vmm_sample_vcpu(m, i, true, &s);
+		errors += s.failed;
+		done += atomic_load(&v->done);
+		gv += s.violations;
+		hv += s.host_violations;
+		vc += s.view_checks;
+		vd += s.view_diffs;
+		checks += s.checks - s.remote_checks;
+		if (runstate_get(v, &d))
 			continue;
 		sums += d.u.runstate.state_entry_time == d.u.runstate.time_running +
 			d.u.runstate.time_runnable + d.u.runstate.time_blocked +
@@ -76,9 +82,9 @@ static void e2e_run(enum xrs_backend b, struct facts *o, const struct e2e *e)
 	     (unsigned long long)gv, (unsigned long long)hv);
 	fact(o, "views compared %s, differed %llu", vc ? ">0" : "0", (unsigned long long)vd);
 	fact(o, "entry=sum %u/%u, running>0 %u, blocked>0 %u", sums, m->nr_vcpus, ran, blocked);
-	if (e->workload == G_WL_MIXED)
+	if (e->workload == VMM_WL_MIXED)
 		fact(o, "offline>0 %u", offline);
-	if (e->program == G_PROG_AREA_VIEWS)
+	if (e->program == VMM_PROG_AREA_VIEWS)
 		fact(o, "area steps %u+%u, bytes differed %u", w.steps[0], w.steps[1], w.bad);
 	if (e->seconds <= 0)
 		fact(o, "done %u", done);
@@ -92,12 +98,12 @@ void fn(enum xrs_backend b, struct facts *o)				\
 	e2e_run(b, o, &e);						\
 }
 
-E2E(e2e_mixed_64, G_PROG_WORKLOAD, G_WL_MIXED, 3, 64, 1.5)
-E2E(e2e_mixed_32, G_PROG_WORKLOAD, G_WL_MIXED, 3, 32, 1.5)
-E2E(e2e_idle_64, G_PROG_WORKLOAD, G_WL_IDLE, 2, 64, 1.0)
-E2E(e2e_spin_64, G_PROG_WORKLOAD, G_WL_SPIN, 2, 64, 1.0)
-E2E(e2e_exits_32, G_PROG_WORKLOAD, G_WL_EXITS, 2, 32, 1.0)
-E2E(e2e_views_64, G_PROG_AREA_VIEWS, 0, 2, 64, 0)
-E2E(e2e_views_32, G_PROG_AREA_VIEWS, 0, 2, 32, 0)
-E2E(e2e_hostile_64, G_PROG_HOSTILE, 0, 2, 64, 0)
-E2E(e2e_hostile_32, G_PROG_HOSTILE, 0, 2, 32, 0)
+E2E(e2e_mixed_64, VMM_PROG_WORKLOAD, VMM_WL_MIXED, 3, GUEST_64, 1.5)
+E2E(e2e_mixed_32, VMM_PROG_WORKLOAD, VMM_WL_MIXED, 3, GUEST_32, 1.5)
+E2E(e2e_idle_64, VMM_PROG_WORKLOAD, VMM_WL_IDLE, 2, GUEST_64, 1.0)
+E2E(e2e_spin_64, VMM_PROG_WORKLOAD, VMM_WL_SPIN, 2, GUEST_64, 1.0)
+E2E(e2e_exits_32, VMM_PROG_WORKLOAD, VMM_WL_EXITS, 2, GUEST_32, 1.0)
+E2E(e2e_views_64, VMM_PROG_AREA_VIEWS, 0, 2, GUEST_64, 0)
+E2E(e2e_views_32, VMM_PROG_AREA_VIEWS, 0, 2, GUEST_32, 0)
+E2E(e2e_hostile_64, VMM_PROG_HOSTILE, 0, 2, GUEST_64, 0)
+E2E(e2e_hostile_32, VMM_PROG_HOSTILE, 0, 2, GUEST_32, 0)

@@ -10,7 +10,7 @@
 
 #define LOOPS 200
 
-static void io_exits_then_hlt(int bits)
+static void io_exits_then_hlt(enum guest_width bits)
 {
 	struct ktest t;
 	struct kt_event ev;
@@ -35,13 +35,13 @@ static void io_exits_then_hlt(int bits)
 static void guest64_makes_port_io_exits_then_halts(void **state)
 {
 	(void)state;
-	io_exits_then_hlt(64);
+	io_exits_then_hlt(GUEST_64);
 }
 
 static void guest32_makes_port_io_exits_then_halts(void **state)
 {
 	(void)state;
-	io_exits_then_hlt(32);
+	io_exits_then_hlt(GUEST_32);
 }
 
 struct vcpu_thread {
@@ -70,7 +70,7 @@ static void four_vcpu_threads_run_at_once(void **state)
 
 	(void)state;
 	kt_require_kvm();
-	kt_open(&t, 64, 4, G_PROG_IO_LOOP);
+	kt_open(&t, GUEST_64, 4, G_PROG_IO_LOOP);
 	t.boot->arg[0] = LOOPS;
 	for (i = 0; i < 4; i++) {
 		vt[i] = (struct vcpu_thread){ .t = &t, .c = &t.cpu[i] };
@@ -84,7 +84,7 @@ static void four_vcpu_threads_run_at_once(void **state)
 	kt_close(&t);
 }
 
-static void xen_msr_write_reaches_user_space_and_installs_the_page(int bits)
+static void xen_msr_write_reaches_user_space_and_installs_the_page(enum guest_width bits)
 {
 	struct ktest t;
 	struct kt_event ev;
@@ -103,7 +103,7 @@ static void xen_msr_write_reaches_user_space_and_installs_the_page(int bits)
 	kt_assert_no_guest_fail(&t, &ev);
 	assert_int_equal(ev.kind, KT_HCALL);
 	assert_int_equal(ev.data, XEN_HC_xen_version);
-	assert_int_equal(kvm_cpu_get_regs(&t.cpu[0], &regs), 0);
+	TEST_ASSERT_OK(kvm_cpu_get_regs(&t.cpu[0], &regs), "KVM_GET_REGS");
 	assert_int_equal(regs.rax, XEN_HC_xen_version);
 	kt_hcall_return(&t.cpu[0], 0x40012);
 
@@ -118,13 +118,13 @@ static void xen_msr_write_reaches_user_space_and_installs_the_page(int bits)
 static void xen_msr_from_64bit_guest(void **state)
 {
 	(void)state;
-	xen_msr_write_reaches_user_space_and_installs_the_page(64);
+	xen_msr_write_reaches_user_space_and_installs_the_page(GUEST_64);
 }
 
 static void xen_msr_from_32bit_guest(void **state)
 {
 	(void)state;
-	xen_msr_write_reaches_user_space_and_installs_the_page(32);
+	xen_msr_write_reaches_user_space_and_installs_the_page(GUEST_32);
 }
 
 int main(void)

@@ -18,24 +18,27 @@
 #include <unistd.h>
 #include "clock.h"
 #include "kvmtest.h"
+#include "util/pin.h"
+#include "util/schedstat.h"
 
 static uint64_t kvm_clock_ns(struct ktest *t)
 {
-	struct kvm_clock_data d = { 0 };
+	uint64_t ns = 0;
 
-	assert_int_equal(ioctl(t->vm.fd, KVM_GET_CLOCK, &d), 0);
-	return d.clock;
+	TEST_ASSERT_OK(kvm_vm_get_clock(&t->mc.kvm, &ns), "KVM_GET_CLOCK");
+	return ns;
 }
 
 static void user_vm(struct ktest *t, struct xrs_vm **vm, struct xrs_vcpu **v)
 {
-	struct xrs_vm_params p = { .vm_fd = t->vm.fd, .backend = XRS_BACKEND_USER };
+	struct xrs_vm_params p = { .vm_fd = t->mc.kvm.fd, .backend = XRS_BACKEND_USER };
+	const struct mem_region *ram = mem_ram_region(&t->mc.mem);
 	struct xrs_vm_info info;
 
 	assert_int_equal(xrs_vm_create(&p, vm), 0);
 	assert_int_equal(xrs_vm_get_info(*vm, &info), 0);
 	assert_int_equal(info.default_clock, 1);
-	assert_int_equal(xrs_vm_map_memory(*vm, 0, t->vm.ram_size, t->vm.ram), 0);
+	TEST_ASSERT_OK(xrs_vm_map_memory(*vm, ram->gpa, ram->size, ram->hva), "xrs_vm_map_memory");
 	assert_int_equal(xrs_vcpu_create(*vm, 0, t->cpu[0].fd, v), 0);
 }
 
@@ -69,7 +72,7 @@ static int set_data_at(struct xrs_vcpu *v, uint64_t entry)
 
 static void default_clock_is_kvmclock_within_the_bound(void **state)
 {
-	struct kvm_clock_data set = { 0 };
+	uint64_t set;
 	struct xrs_vcpu *v;
 	struct xrs_vm *vm;
 	struct ktest t;
@@ -78,7 +81,7 @@ static void default_clock_is_kvmclock_within_the_bound(void **state)
 
 	(void)state;
 	kt_require_kvm();
-	kt_open(&t, 64, 1, G_PROG_IO_LOOP);
+	kt_open(&t, GUEST_64, 1, G_PROG_IO_LOOP);
 	user_vm(&t, &vm, &v);
 	for (i = 0; i < 200; i++) {
 		uint64_t a = xrs_now(vm), k = kvm_clock_ns(&t), b = xrs_now(vm);
@@ -93,39 +96,20 @@ static void default_clock_is_kvmclock_within_the_bound(void **state)
 	}
 
 	/* A restore moves kvmclock: DATA must see the new time at once. */
-	set.clock = kvm_clock_ns(&t) + 10000000000ull;
-	assert_int_equal(ioctl(t.vm.fd, KVM_SET_CLOCK, &set), 0);
-	assert_int_equal(set_data_at(v, set.clock), 0);
-	assert_true(xrs_now(vm) >= set.clock);
+	set = kvm_clock_ns(&t) + 10000000000ull;
+	TEST_ASSERT_OK(kvm_vm_set_clock(&t.mc.kvm, set), "KVM_SET_CLOCK");
+	TEST_ASSERT_OK(set_data_at(v, set), "SET RUNSTATE_DATA at the new clock");
+	assert_true(xrs_now(vm) >= set);
 	print_message("derived kvmclock vs KVM_GET_CLOCK: worst %llu ns outside the bracket "
 		      "(bound %d ns)\n", (unsigned long long)worst, XRS_KVMCLOCK_BOUND_NS);
 	xrs_vm_destroy(vm);
 	kt_close(&t);
 }
 
-static uint64_t run_delay_of(pid_t tid)
-{
-	unsigned long long run, delay = 0;
-	char path[64];
-	FILE *f;
-
-	snprintf(path, sizeof(path), "/proc/self/task/%d/schedstat", (int)tid);
-	f = fopen(path, "r");
-	if (f) {
-		if (fscanf(f, "%llu %llu", &run, &delay) != 2)
-			delay = 0;
-		fclose(f);
-	}
-	return delay;
-}
-
+/* On the test's own threads: cmocka's asserts belong to its main thread. */
 static void pin_to(int cpu)
 {
-	cpu_set_t set;
-
-	CPU_ZERO(&set);
-	CPU_SET(cpu, &set);
-	sched_setaffinity(0, sizeof(set), &set);
+	CHECK(pin_to_cpu(cpu) == 0);
 }
 
 static atomic_bool hog_stop;
@@ -161,7 +145,7 @@ static void *vcpu_main(void *arg)
 	xrs_vcpu_enter(r->v);
 	r->d0.type = KVM_XEN_VCPU_ATTR_TYPE_RUNSTATE_DATA;
 	xrs_vcpu_get_attr(r->v, &r->d0);
-	r->rd0 = run_delay_of(gettid());
+	r->rd0 = (uint64_t)run_delay_of(0);
 
 	atomic_store(&hog_stop, false);
 	pthread_create(&h, NULL, hog, NULL);
@@ -180,7 +164,7 @@ static void *vcpu_main(void *arg)
 	/* Book the tail now, from the bound thread's counter. */
 	cur.u.runstate.state = XRS_RUNSTATE_RUNNING;
 	xrs_vcpu_set_attr(r->v, &cur);
-	r->rd1 = run_delay_of(gettid());
+	r->rd1 = (uint64_t)run_delay_of(0);
 	r->d1.type = KVM_XEN_VCPU_ATTR_TYPE_RUNSTATE_DATA;
 	xrs_vcpu_get_attr(r->v, &r->d1);
 	return NULL;
@@ -196,12 +180,13 @@ static void waiting_behind_a_busy_thread_is_booked_as_runnable(void **state)
 
 	(void)state;
 	kt_require_kvm();
-	kt_open(&t, 64, 1, G_PROG_IO_LOOP);
+	kt_open(&t, GUEST_64, 1, G_PROG_IO_LOOP);
 	t.boot->arg[0] = 20000;
 	user_vm(&t, &vm, &r.v);
 	r.t = &t;
 	assert_int_equal(pthread_create(&th, NULL, vcpu_main, &r), 0);
 	pthread_join(th, NULL);
+	assert_int_equal(atomic_load(&check_failures), 0);
 	assert_int_equal(r.last, KT_HLT);
 	assert_int_equal(r.exits, 20000);
 
@@ -235,15 +220,15 @@ static void kernel_backend_passes_kvms_own_answers_through(void **state)
 
 	(void)state;
 	kt_require_kvm();
-	kt_open(&t, 64, 1, G_PROG_IO_LOOP);
-	caps = ioctl(t.vm.fd, KVM_CHECK_EXTENSION, KVM_CAP_XEN_HVM);
+	kt_open(&t, GUEST_64, 1, G_PROG_IO_LOOP);
+	caps = kvm_vm_check(&t.mc.kvm, KVM_CAP_XEN_HVM);
 	if (caps <= 0 || !(caps & KVM_XEN_HVM_CONFIG_RUNSTATE)) {
 		kt_close(&t);
 		print_message("skipped: KVM_CAP_XEN_HVM = %#x lacks KVM_XEN_HVM_CONFIG_RUNSTATE "
 			      "(kernel without CONFIG_KVM_XEN)\n", caps > 0 ? caps : 0);
 		skip();
 	}
-	p.vm_fd = t.vm.fd;
+	p.vm_fd = t.mc.kvm.fd;
 	assert_int_equal(xrs_vm_create(&p, &vm), 0);
 	assert_int_equal(xrs_vm_get_info(vm, &info), 0);
 	assert_int_equal(info.backend, XRS_BACKEND_KERNEL);
@@ -255,7 +240,7 @@ static void kernel_backend_passes_kvms_own_answers_through(void **state)
 	a.type = KVM_XEN_VCPU_ATTR_TYPE_RUNSTATE_ADDR;
 	assert_int_equal(xrs_vcpu_get_attr(v, &a), -ENOENT);
 	a.u.gpa = G_PERCPU_DATA(0) + 0x100;
-	memset(kvm_vm_gpa(&t.vm, a.u.gpa, 48), 0x5a, 48);
+	memset(kt_ram(&t, a.u.gpa, 48), 0x5a, 48);
 	assert_int_equal(xrs_vcpu_set_attr(v, &a), 0);
 	a.u.gpa = 0;
 	assert_int_equal(xrs_vcpu_get_attr(v, &a), 0);

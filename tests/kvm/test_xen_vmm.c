@@ -11,22 +11,26 @@
 #include <time.h>
 #include <unistd.h>
 #include "kvmtest.h"
+#include "checks.h"
+#include "stats.h"
 #include "vmm.h"
 #include "views.h"
 
 static struct vmm *vm_run(struct vmm_config *cfg, double seconds)
 {
 	struct vmm *m;
-	char err[256];
+	struct vmm_err err;
 	struct timespec ts = { (time_t)seconds, (long)((seconds - (double)(time_t)seconds) * 1e9) };
 
 	cfg->runstate = true;
 	cfg->backend = XRS_BACKEND_USER;
+	cfg->hooks = &vmm_host_checks;
 	if (!cfg->bits)
-		cfg->bits = 64;
-	if (vmm_create(cfg, &m, err, sizeof(err)))
-		fail_msg("vmm_create: %s", err);
-	assert_int_equal(vmm_start(m), 0);
+		cfg->bits = GUEST_64;
+	if (vmm_create(cfg, &m, &err))
+		fail_msg("vmm_create: %s", err.msg);
+	if (vmm_start(m, &err))
+		fail_msg("vmm_start: %s", err.msg);
 	if (seconds > 0)
 		nanosleep(&ts, NULL);
 	if (seconds > 0)
@@ -40,20 +44,21 @@ static void assert_clean(struct vmm *m)
 	uint32_t i;
 
 	for (i = 0; i < m->nr_vcpus; i++) {
-		struct vmm_vcpu *v = &m->vcpus[i];
+		struct vmm_vcpu_sample s;
 
-		if (v->error)
-			fail_msg("vCPU %u: %s", i, v->errmsg);
-		assert_int_equal(atomic_load(&v->guest_violations), 0);
-		assert_int_equal(atomic_load(&v->host_violations), 0);
+		vmm_sample_vcpu(m, i, true, &s);
+		if (s.failed)
+			fail_msg("vCPU %u: %s", i, s.error);
+		assert_int_equal(s.violations, 0);
+		assert_int_equal(s.host_violations, 0);
 	}
 	assert_false(atomic_load(&m->failed));
 }
 
-static void area_views(int bits)
+static void area_views(enum guest_width bits)
 {
 	struct views w = { 0 };
-	struct vmm_config cfg = { .nr_vcpus = 2, .bits = bits, .program = G_PROG_AREA_VIEWS,
+	struct vmm_config cfg = { .nr_vcpus = 2, .bits = bits, .program = VMM_PROG_AREA_VIEWS,
 				  .on_ucall = views_on_sync, .opaque = &w };
 	struct vmm *m;
 
@@ -65,44 +70,45 @@ static void area_views(int bits)
 	assert_int_equal(w.steps[0], 5);	/* + the non-adjacent window */
 	assert_int_equal(w.steps[1], 4);
 	/* Each step: the guest's report matched GET DATA, and the timed block was checked. */
-	assert_true(atomic_load(&m->vcpus[0].host_checks) >= 5);
-	assert_true(atomic_load(&m->vcpus[0].block_checks) + atomic_load(&m->vcpus[1].block_checks) > 0);
+	assert_true(atomic_load(&m->vcpus[0].check.host_checks) >= 5);
+	assert_true(atomic_load(&m->vcpus[0].check.block_checks) +
+		    atomic_load(&m->vcpus[1].check.block_checks) > 0);
 	vmm_destroy(m);
 }
 
 static void areas_in_every_place_match_the_host_64bit(void **state)
 {
 	(void)state;
-	area_views(64);
+	area_views(GUEST_64);
 }
 
 static void areas_in_every_place_match_the_host_32bit(void **state)
 {
 	(void)state;
-	area_views(32);
+	area_views(GUEST_32);
 }
 
 static void timed_blocks_book_at_least_their_time_as_blocked(void **state)
 {
-	struct vmm_config cfg = { .nr_vcpus = 2, .program = G_PROG_WORKLOAD,
-				  .workload = G_WL_IDLE };
-	struct kvm_xen_vcpu_attr d = { .type = KVM_XEN_VCPU_ATTR_TYPE_RUNSTATE_DATA };
+	struct vmm_config cfg = { .nr_vcpus = 2, .program = VMM_PROG_WORKLOAD,
+				  .workload = VMM_WL_IDLE };
+	struct kvm_xen_vcpu_attr d;
 	struct vmm *m;
 
 	(void)state;
 	kt_require_kvm();
 	m = vm_run(&cfg, 1.0);
 	assert_clean(m);
-	assert_true(atomic_load(&m->vcpus[0].block_checks) > 0);
-	assert_int_equal(xrs_vcpu_get_attr(m->vcpus[0].xrs, &d), 0);
+	assert_true(atomic_load(&m->vcpus[0].check.block_checks) > 0);
+	TEST_ASSERT_OK(runstate_get(&m->vcpus[0], &d), "GET RUNSTATE_DATA");
 	assert_true(d.u.runstate.time_blocked > d.u.runstate.time_running);
 	vmm_destroy(m);
 }
 
 static void a_vcpu_kept_down_books_at_least_that_time_as_offline(void **state)
 {
-	struct vmm_config cfg = { .nr_vcpus = 3, .program = G_PROG_WORKLOAD,
-				  .workload = G_WL_MIXED, .update_flag = true };
+	struct vmm_config cfg = { .nr_vcpus = 3, .program = VMM_PROG_WORKLOAD,
+				  .workload = VMM_WL_MIXED, .update_flag = true };
 	struct vmm *m;
 
 	(void)state;
@@ -110,16 +116,16 @@ static void a_vcpu_kept_down_books_at_least_that_time_as_offline(void **state)
 	m = vm_run(&cfg, 1.5);
 	assert_clean(m);
 	/* vCPU 0 takes the last one down every 200 ms; each return is checked. */
-	assert_true(atomic_load(&m->vcpus[2].offline_checks) > 0);
+	assert_true(atomic_load(&m->vcpus[2].check.offline_checks) > 0);
 	print_message("%llu down/up rounds checked\n",
-		      (unsigned long long)atomic_load(&m->vcpus[2].offline_checks));
+		      (unsigned long long)atomic_load(&m->vcpus[2].check.offline_checks));
 	vmm_destroy(m);
 }
 
 static void four_vcpus_on_one_cpu_get_their_run_delay_as_runnable(void **state)
 {
-	struct vmm_config cfg = { .nr_vcpus = 4, .program = G_PROG_WORKLOAD,
-				  .workload = G_WL_SPIN, .pin = { 0 }, .nr_pin = 1,
+	struct vmm_config cfg = { .nr_vcpus = 4, .program = VMM_PROG_WORKLOAD,
+				  .workload = VMM_WL_SPIN, .pin = { 0 }, .nr_pin = 1,
 				  .refresh_ms = 10 };
 	struct vmm *m;
 	uint32_t i;
@@ -129,11 +135,11 @@ static void four_vcpus_on_one_cpu_get_their_run_delay_as_runnable(void **state)
 	m = vm_run(&cfg, 2.0);
 	assert_clean(m);
 	for (i = 0; i < 4; i++) {
-		struct kvm_xen_vcpu_attr d = { .type = KVM_XEN_VCPU_ATTR_TYPE_RUNSTATE_DATA };
+		struct kvm_xen_vcpu_attr d;
 		struct vmm_vcpu *v = &m->vcpus[i];
 		uint64_t rd = v->rd_end_ns - v->rd_start_ns, runnable, diff, slack;
 
-		assert_int_equal(xrs_vcpu_get_attr(v->xrs, &d), 0);
+		TEST_ASSERT_OK(runstate_get(v, &d), "GET RUNSTATE_DATA of vCPU %u", i);
 		runnable = d.u.runstate.time_runnable;
 		diff = runnable > rd ? runnable - rd : rd - runnable;
 		slack = 1000000 + rd / 100;
@@ -147,8 +153,8 @@ static void four_vcpus_on_one_cpu_get_their_run_delay_as_runnable(void **state)
 
 static void other_vcpus_areas_read_with_the_flag_hold_the_invariants(void **state)
 {
-	struct vmm_config cfg = { .nr_vcpus = 4, .program = G_PROG_WORKLOAD,
-				  .workload = G_WL_MIXED, .update_flag = true };
+	struct vmm_config cfg = { .nr_vcpus = 4, .program = VMM_PROG_WORKLOAD,
+				  .workload = VMM_WL_MIXED, .update_flag = true };
 	uint64_t remote = 0;
 	struct vmm *m;
 	uint32_t i;
@@ -157,39 +163,43 @@ static void other_vcpus_areas_read_with_the_flag_hold_the_invariants(void **stat
 	kt_require_kvm();
 	m = vm_run(&cfg, 1.5);
 	assert_clean(m);
-	for (i = 0; i < 4; i++)
-		remote += m->vcpus[i].last_report.remote_checks;
+	for (i = 0; i < 4; i++) {
+		struct vmm_vcpu_sample s;
+
+		vmm_sample_vcpu(m, i, true, &s);
+		remote += s.remote_checks;
+	}
 	print_message("%llu reads of other vCPUs' areas, 0 violations\n",
 		      (unsigned long long)remote);
 	assert_true(remote > 0);
 	vmm_destroy(m);
 }
 
-static void hostile(int bits)
+static void hostile(enum guest_width bits)
 {
-	struct vmm_config cfg = { .nr_vcpus = 2, .bits = bits, .program = G_PROG_HOSTILE };
+	struct vmm_config cfg = { .nr_vcpus = 2, .bits = bits, .program = VMM_PROG_HOSTILE };
 	struct vmm *m;
 
 	kt_require_kvm();
 	m = vm_run(&cfg, 0);
 	assert_clean(m);
-	assert_true(m->vcpus[0].done && m->vcpus[1].done);
+	assert_true(atomic_load(&m->vcpus[0].done) && atomic_load(&m->vcpus[1].done));
 	/* After all that, a good area matched GET DATA. */
-	assert_true(atomic_load(&m->vcpus[0].host_checks) > 0);
-	assert_true(m->vcpus[0].last_report.checks > 0);
+	assert_true(atomic_load(&m->vcpus[0].check.host_checks) > 0);
+	assert_true(atomic_load(&m->vcpus[0].guest_checks) > 0);
 	vmm_destroy(m);
 }
 
 static void hostile_guest_gets_errors_and_the_vmm_carries_on_64bit(void **state)
 {
 	(void)state;
-	hostile(64);
+	hostile(GUEST_64);
 }
 
 static void hostile_guest_gets_errors_and_the_vmm_carries_on_32bit(void **state)
 {
 	(void)state;
-	hostile(32);
+	hostile(GUEST_32);
 }
 
 int main(void)

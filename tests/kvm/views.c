@@ -7,15 +7,16 @@
 #include <stdio.h>
 #include <string.h>
 #include "views.h"
+#include "xen/runstate.h"
 
 static const uint8_t *phys(struct vmm *m, uint64_t va, uint64_t len)
 {
 	/* Identity below the window; the window's pages are G_WINDOW_PA0/1. */
 	if (va >= G_WINDOW_VA && va < G_WINDOW_VA + G_PAGE)
-		return kvm_vm_gpa(&m->kvm, G_WINDOW_PA0 + (va - G_WINDOW_VA), len);
+		return mem_ram(&m->mc.mem, G_WINDOW_PA0 + (va - G_WINDOW_VA), len);
 	if (va >= G_WINDOW_VA + G_PAGE && va < G_WINDOW_VA + 2 * G_PAGE)
-		return kvm_vm_gpa(&m->kvm, G_WINDOW_PA1 + (va - G_WINDOW_VA - G_PAGE), len);
-	return kvm_vm_gpa(&m->kvm, va, len);
+		return mem_ram(&m->mc.mem, G_WINDOW_PA1 + (va - G_WINDOW_VA - G_PAGE), len);
+	return mem_ram(&m->mc.mem, va, len);
 }
 
 /* The area's bytes as the guest's physical pages hold them, page by page. */
@@ -41,7 +42,7 @@ static int read_area(struct vmm *m, uint64_t va, uint8_t *out, uint64_t len)
 int views_on_sync(struct vmm *m, struct vmm_vcpu *v, struct g_ucall *uc, void *opaque)
 {
 	struct views *w = opaque;
-	struct kvm_xen_vcpu_attr d = { .type = KVM_XEN_VCPU_ATTR_TYPE_RUNSTATE_DATA };
+	struct kvm_xen_vcpu_attr d;
 	unsigned int ofs = m->cfg.bits == 64 ? 8 : 4;
 	uint8_t img[48];
 	uint64_t entry;
@@ -49,7 +50,7 @@ int views_on_sync(struct vmm *m, struct vmm_vcpu *v, struct g_ucall *uc, void *o
 
 	if (uc->cmd != G_UCALL_SYNC)
 		return 0;
-	if (xrs_vcpu_get_attr(v->xrs, &d) || read_area(m, uc->arg[1], img, ofs + 40)) {
+	if (runstate_get(v, &d) || read_area(m, uc->arg[1], img, ofs + 40)) {
 		w->bad++;
 		return 0;
 	}

@@ -3,6 +3,7 @@
 #define XRS_TEST_VIEWS_H
 
 #include <stdint.h>
+#include "abi.h"
 #include "vmm.h"
 
 struct views {

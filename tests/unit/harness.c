@@ -62,6 +62,35 @@ void tvm_init_selftest(struct tvm *t)
 	memset(tvm_hva(t, RUNSTATE_GPA), 0x5a, 1);
 }
 
+static struct tvm fixture;
+
+int tvm_setup(void **state)
+{
+	tvm_init(&fixture);
+	*state = &fixture;
+	return 0;
+}
+
+int tvm_setup_64(void **state)
+{
+	tvm_setup(state);
+	set_long_mode(fixture.vm, 1);
+	return 0;
+}
+
+int tvm_setup_selftest(void **state)
+{
+	tvm_init_selftest(&fixture);
+	*state = &fixture;
+	return 0;
+}
+
+int tvm_teardown(void **state)
+{
+	tvm_fini(*state);
+	return 0;
+}
+
 void tvm_fini(struct tvm *t)
 {
 	xrs_vm_destroy(t->vm);
@@ -74,63 +103,74 @@ uint8_t *tvm_hva(struct tvm *t, uint64_t gpa)
 	return t->mem + (gpa - SHINFO_GPA);
 }
 
-void area_read(const uint8_t *hva, bool long_mode, struct area_view *v)
-{
-	size_t ofs = long_mode ? 8 : 4;
-	int32_t state;
-
-	memset(v, 0, sizeof(*v));	/* padding too: views are compared whole */
-	memcpy(&state, hva, 4);
-	v->state = (uint32_t)state;
-	memcpy(&v->entry, hva + ofs, 8);
-	memcpy(v->time, hva + ofs + 8, 32);
-}
-
-uint64_t view_sum(const struct area_view *v)
-{
-	return v->time[0] + v->time[1] + v->time[2] + v->time[3];
-}
-
-void set_long_mode(struct xrs_vm *vm, int on)
+int __set_long_mode(struct xrs_vm *vm, int on)
 {
 	struct kvm_xen_hvm_attr a = { .type = KVM_XEN_ATTR_TYPE_LONG_MODE };
 
 	a.u.long_mode = (uint8_t)on;
-	assert_int_equal(xrs_vm_set_attr(vm, &a), 0);
+	return xrs_vm_set_attr(vm, &a);
+}
+
+void set_long_mode(struct xrs_vm *vm, int on)
+{
+	TEST_ASSERT_OK(__set_long_mode(vm, on), "SET LONG_MODE=%d", on);
+}
+
+int __set_update_flag(struct xrs_vm *vm, int on)
+{
+	struct kvm_xen_hvm_attr a = { .type = KVM_XEN_ATTR_TYPE_RUNSTATE_UPDATE_FLAG };
+
+	XRS_HVM_ATTR_UPDATE_FLAG(&a) = (uint8_t)on;
+	return xrs_vm_set_attr(vm, &a);
 }
 
 void set_update_flag(struct xrs_vm *vm, int on)
 {
 	struct kvm_xen_hvm_attr a = { .type = KVM_XEN_ATTR_TYPE_RUNSTATE_UPDATE_FLAG };
 
-	XRS_HVM_ATTR_UPDATE_FLAG(&a) = (uint8_t)on;
-	assert_int_equal(xrs_vm_set_attr(vm, &a), 0);
+	TEST_ASSERT_OK(__set_update_flag(vm, on), "SET RUNSTATE_UPDATE_FLAG=%d", on);
 	memset(&a.u, 0xff, sizeof(a.u));
-	assert_int_equal(xrs_vm_get_attr(vm, &a), 0);
+	TEST_ASSERT_OK(xrs_vm_get_attr(vm, &a), "GET RUNSTATE_UPDATE_FLAG");
 	assert_int_equal(XRS_HVM_ATTR_UPDATE_FLAG(&a), !!on);
 }
 
-void set_addr(struct xrs_vcpu *v, uint64_t gpa)
+int __set_addr(struct xrs_vcpu *v, uint64_t gpa)
 {
 	struct kvm_xen_vcpu_attr a = { .type = KVM_XEN_VCPU_ATTR_TYPE_RUNSTATE_ADDR };
 
 	a.u.gpa = gpa;
-	assert_int_equal(xrs_vcpu_set_attr(v, &a), 0);
+	return xrs_vcpu_set_attr(v, &a);
 }
 
-void set_current(struct xrs_vcpu *v, uint64_t state)
+void set_addr(struct xrs_vcpu *v, uint64_t gpa)
+{
+	TEST_ASSERT_OK(__set_addr(v, gpa), "SET RUNSTATE_ADDR %#llx", (unsigned long long)gpa);
+}
+
+int __set_current(struct xrs_vcpu *v, uint64_t state)
 {
 	struct kvm_xen_vcpu_attr a = { .type = KVM_XEN_VCPU_ATTR_TYPE_RUNSTATE_CURRENT };
 
 	a.u.runstate.state = state;
-	assert_int_equal(xrs_vcpu_set_attr(v, &a), 0);
+	return xrs_vcpu_set_attr(v, &a);
+}
+
+void set_current(struct xrs_vcpu *v, uint64_t state)
+{
+	TEST_ASSERT_OK(__set_current(v, state), "SET RUNSTATE_CURRENT %llu",
+		       (unsigned long long)state);
+}
+
+int __get_data(struct xrs_vcpu *v, struct kvm_xen_vcpu_attr *out)
+{
+	memset(out, 0, sizeof(*out));
+	out->type = KVM_XEN_VCPU_ATTR_TYPE_RUNSTATE_DATA;
+	return xrs_vcpu_get_attr(v, out);
 }
 
 void get_data(struct xrs_vcpu *v, struct kvm_xen_vcpu_attr *out)
 {
-	memset(out, 0, sizeof(*out));
-	out->type = KVM_XEN_VCPU_ATTR_TYPE_RUNSTATE_DATA;
-	assert_int_equal(xrs_vcpu_get_attr(v, out), 0);
+	TEST_ASSERT_OK(__get_data(v, out), "GET RUNSTATE_DATA");
 }
 
 int vcpu_attr(struct xrs_vcpu *v, uint16_t type, uint64_t state, uint64_t entry,
@@ -150,7 +190,7 @@ int vcpu_attr(struct xrs_vcpu *v, uint16_t type, uint64_t state, uint64_t entry,
 void guest_enter_and_read(struct tvm *t, uint64_t gpa, bool long_mode, struct area_view *v)
 {
 	xrs_vcpu_enter(t->vcpu);
-	area_read(tvm_hva(t, gpa), long_mode, v);
+	area_decode(tvm_hva(t, gpa), long_mode, v);
 	xrs_vcpu_exit(t->vcpu);
 	/* The selftest's host check at every sync. */
 	assert_int_equal(v->entry, view_sum(v));

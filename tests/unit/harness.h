@@ -17,6 +17,8 @@
 #include <errno.h>
 #include <stdbool.h>
 #include <xrs/xrs.h>
+#include "area-view.h"
+#include "check.h"
 
 #define PAGE		4096u
 #define SHINFO_GPA	0xc0000000ull			/* selftest region: 3 pages */
@@ -49,23 +51,34 @@ void tvm_init(struct tvm *t);
 /* The selftest's setup: LONG_MODE=1, UPDATE_FLAG=1, area at RUNSTATE_GPA, state poked to 0x5a. */
 void tvm_init_selftest(struct tvm *t);
 void tvm_fini(struct tvm *t);
+
+/*
+ * cmocka fixtures over one static tvm: tvm_setup (tvm_init), tvm_setup_64
+ * (and LONG_MODE=1), tvm_setup_selftest; tvm_teardown for all. The tests
+ * get it as *state.
+ */
+int tvm_setup(void **state);
+int tvm_setup_64(void **state);
+int tvm_setup_selftest(void **state);
+int tvm_teardown(void **state);
 uint8_t *tvm_hva(struct tvm *t, uint64_t gpa);
 
-/* Guest view of an area, in either layout. */
-struct area_view {
-	uint32_t state;
-	uint64_t entry;
-	uint64_t time[4];
-};
-void area_read(const uint8_t *hva, bool long_mode, struct area_view *v);
-uint64_t view_sum(const struct area_view *v);
-
-/* Host-side helpers mirroring KVM ioctls; each asserts success. */
+/*
+ * Host-side helpers mirroring KVM's ioctls, in the selftests' two tiers:
+ * __name() returns 0 or the negative errno; name() asserts success and
+ * names the operation and the errno when it fails.
+ */
+int __set_long_mode(struct xrs_vm *vm, int on);
 void set_long_mode(struct xrs_vm *vm, int on);
-void set_update_flag(struct xrs_vm *vm, int on);
+int __set_update_flag(struct xrs_vm *vm, int on);
+void set_update_flag(struct xrs_vm *vm, int on);	/* and reads it back */
+int __set_addr(struct xrs_vcpu *v, uint64_t gpa);
 void set_addr(struct xrs_vcpu *v, uint64_t gpa);
+int __set_current(struct xrs_vcpu *v, uint64_t state);
 void set_current(struct xrs_vcpu *v, uint64_t state);
+int __get_data(struct xrs_vcpu *v, struct kvm_xen_vcpu_attr *out);
 void get_data(struct xrs_vcpu *v, struct kvm_xen_vcpu_attr *out);
+/* Any runstate SET with all six fields: 0 or the negative errno. */
 int vcpu_attr(struct xrs_vcpu *v, uint16_t type, uint64_t state, uint64_t entry,
 	      uint64_t run, uint64_t runnable, uint64_t blocked, uint64_t offline);
 

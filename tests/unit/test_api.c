@@ -7,21 +7,6 @@
 #include <unistd.h>
 #include "harness.h"
 
-static int setup(void **state)
-{
-	static struct tvm t;
-
-	tvm_init(&t);
-	*state = &t;
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	tvm_fini(*state);
-	return 0;
-}
-
 static void xen_hvm_cap_reports_runstate_and_update_flag_only(void **state)
 {
 	struct tvm *t = *state;
@@ -228,7 +213,7 @@ static void without_a_steal_source_runstate_attrs_are_eopnotsupp(void **state)
 	assert_int_equal(WEXITSTATUS(status), 0);
 }
 
-#define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
+#define T(f) cmocka_unit_test_setup_teardown(f, tvm_setup, tvm_teardown)
 
 int main(void)
 {

@@ -11,22 +11,6 @@ static uint64_t u64_at(const uint8_t *p)
 	return v;
 }
 
-static int setup(void **state)
-{
-	static struct tvm t;
-
-	tvm_init(&t);
-	set_long_mode(t.vm, 1);
-	*state = &t;
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	tvm_fini(*state);
-	return 0;
-}
-
 static void pad_of_an_in_place_64bit_area_is_left_alone(void **state)
 {
 	struct tvm *t = *state;
@@ -57,7 +41,7 @@ static void area_ending_at_the_page_end_needs_no_second_page(void **state)
 
 	set_addr(t->vcpu, end - 48);
 	xrs_vcpu_enter(t->vcpu);
-	area_read(tvm_hva(t, end - 48), true, &v);
+	area_decode(tvm_hva(t, end - 48), true, &v);
 	assert_int_equal(v.entry, T0_NS);
 	assert_int_equal(v.entry, view_sum(&v));
 }
@@ -153,7 +137,7 @@ static void area_split_over_two_host_mappings_is_exact(void **state)
 	guarded_free(hi, 1);
 }
 
-#define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
+#define T(f) cmocka_unit_test_setup_teardown(f, tvm_setup_64, tvm_teardown)
 
 int main(void)
 {

@@ -18,21 +18,6 @@
 #define DATA	KVM_XEN_VCPU_ATTR_TYPE_RUNSTATE_DATA
 #define ADJUST	KVM_XEN_VCPU_ATTR_TYPE_RUNSTATE_ADJUST
 
-static int setup(void **state)
-{
-	static struct tvm t;
-
-	tvm_init_selftest(&t);
-	*state = &t;
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	tvm_fini(*state);
-	return 0;
-}
-
 static void enter(struct tvm *t, struct area_view *v)
 {
 	guest_enter_and_read(t, RUNSTATE_GPA, true, v);
@@ -40,7 +25,7 @@ static void enter(struct tvm *t, struct area_view *v)
 
 static void read_area(struct tvm *t, struct area_view *v)
 {
-	area_read(tvm_hva(t, RUNSTATE_GPA), true, v);
+	area_decode(tvm_hva(t, RUNSTATE_GPA), true, v);
 }
 
 /* Everything a failed call must leave alone: the accounting and the guest's bytes. */
@@ -223,7 +208,7 @@ static void assert_area_is(struct tvm *t, uint64_t a, bool long_mode,
 	size_t len = long_mode ? 48 : 44, i;
 	const uint8_t *p = tvm_hva(t, a);
 
-	area_read(p, long_mode, &v);
+	area_decode(p, long_mode, &v);
 	assert_int_equal(v.state, rst->u.runstate.state);
 	assert_int_equal(v.entry, rst->u.runstate.state_entry_time);
 	assert_int_equal(v.time[0], rst->u.runstate.time_running);
@@ -597,7 +582,7 @@ static void run_delay_outside_running_is_not_steal(void **state)
 	assert_int_equal(v.time[S_BLOCKED] - v0.time[S_BLOCKED], 10000);
 }
 
-#define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
+#define T(f) cmocka_unit_test_setup_teardown(f, tvm_setup_selftest, tvm_teardown)
 
 int main(void)
 {

@@ -4,21 +4,6 @@
 #include "harness.h"
 #include "guestmem.h"
 
-static int setup(void **state)
-{
-	static struct tvm t;
-
-	tvm_init(&t);
-	*state = &t;
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	tvm_fini(*state);
-	return 0;
-}
-
 static uint8_t buf[4 * PAGE];
 
 static void size_zero_is_einval(void **state)
@@ -121,7 +106,7 @@ static void resolve_needs_the_whole_range_in_one_region(void **state)
 	gm_fini(&gm);
 }
 
-#define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
+#define T(f) cmocka_unit_test_setup_teardown(f, tvm_setup, tvm_teardown)
 
 int main(void)
 {

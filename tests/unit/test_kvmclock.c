@@ -12,14 +12,11 @@
 #include <sys/ioctl.h>
 #include <time.h>
 #include <unistd.h>
+#include "fake-ioctl.h"
 #include "harness.h"
 #include "clock.h"
 
-int __real_ioctl(int fd, unsigned long req, ...);
-int __wrap_ioctl(int fd, unsigned long req, ...);
-
 static struct {
-	int fd;
 	int64_t offset;			/* kvmclock - CLOCK_MONOTONIC_RAW */
 	uint32_t lag_ns;		/* each ioctl takes this long */
 	int fail;			/* errno of the next KVM_GET_CLOCK */
@@ -46,16 +43,8 @@ static void spin_until(uint64_t t)
 		;
 }
 
-int __wrap_ioctl(int fd, unsigned long req, ...)
+int fake_ioctl(unsigned long req, void *arg)
 {
-	va_list ap;
-	void *arg;
-
-	va_start(ap, req);
-	arg = va_arg(ap, void *);
-	va_end(ap);
-	if (fd != kvm.fd)
-		return __real_ioctl(fd, req, arg);
 	if (req == KVM_GET_CLOCK) {
 		struct kvm_clock_data *d = arg;
 		uint64_t until;
@@ -93,11 +82,11 @@ static int setup(void **state)
 	struct xrs_vm_info info;
 
 	memset(&kvm, 0, sizeof(kvm));
-	kvm.fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+	fake_ioctl_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
 	kvm.offset = 5000000000ll;		/* the guest booted 5 s after the host */
 	kvm.lag_ns = 40000;
 	srand(1);
-	p.vm_fd = kvm.fd;
+	p.vm_fd = fake_ioctl_fd;
 	assert_int_equal(xrs_vm_create(&p, &c.vm), 0);
 	assert_int_equal(xrs_vm_get_info(c.vm, &info), 0);
 	assert_int_equal(info.default_clock, 1);
@@ -115,7 +104,8 @@ static int teardown(void **state)
 
 	xrs_vm_destroy(c->vm);
 	guarded_free(c->mem, 1);
-	close(kvm.fd);
+	close(fake_ioctl_fd);
+	fake_ioctl_fd = -1;
 	return 0;
 }
 
@@ -243,7 +233,7 @@ static void measurements_never_lower_the_offset_unless_kvms_clock_went_back(void
 	int i;
 
 	(void)state;
-	assert_int_equal(kvmclock_init(&kc, kvm.fd), 0);
+	assert_int_equal(kvmclock_init(&kc, fake_ioctl_fd), 0);
 	prev = atomic_load(&kc.offset);
 	for (i = 0; i < 300; i++) {
 		assert_int_equal(kvmclock_sync(&kc), 0);

@@ -14,21 +14,6 @@
 
 #define FILL	0xa5
 
-static int setup(void **state)
-{
-	static struct tvm t;
-
-	tvm_init(&t);
-	*state = &t;
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	tvm_fini(*state);
-	return 0;
-}
-
 static uint32_t layout_len(bool long_mode)
 {
 	return long_mode ? 48 : 44;
@@ -73,7 +58,7 @@ static void assert_area_is_the_state(struct tvm *t, uint64_t a, bool long_mode)
 	struct area_view v;
 
 	get_data(t->vcpu, &d);
-	area_read(tvm_hva(t, a), long_mode, &v);
+	area_decode(tvm_hva(t, a), long_mode, &v);
 	assert_int_equal(v.state, d.u.runstate.state);
 	assert_int_equal(v.entry, d.u.runstate.state_entry_time);
 	assert_memory_equal(v.time, &d.u.runstate.time_running, sizeof(v.time));
@@ -196,7 +181,7 @@ static void a_second_page_needed_later_outside_guest_memory_skips_only_that_writ
 	assert_memory_equal(tvm_hva(t, a) + 4, &d1.u.runstate.state_entry_time, 40);
 }
 
-#define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
+#define T(f) cmocka_unit_test_setup_teardown(f, tvm_setup, tvm_teardown)
 
 int main(void)
 {

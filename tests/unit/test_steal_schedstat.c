@@ -14,45 +14,13 @@
 #include <time.h>
 #include <unistd.h>
 #include "harness.h"
-
-static atomic_uint failures;
-#define CHECK(cond)							\
-	do {								\
-		if (!(cond) && atomic_fetch_add(&failures, 1) < 10)	\
-			print_error("%s:%d: %s\n", __FILE__, __LINE__, #cond); \
-	} while (0)
-
-static uint64_t mono_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
-}
-
-static uint64_t run_delay_of(pid_t tid)
-{
-	char path[64];
-	unsigned long long run, delay = 0;
-	FILE *f;
-
-	snprintf(path, sizeof(path), "/proc/self/task/%d/schedstat", (int)tid);
-	f = fopen(path, "r");
-	if (f) {
-		if (fscanf(f, "%llu %llu", &run, &delay) != 2)
-			delay = 0;
-		fclose(f);
-	}
-	return delay;
-}
+#include "util/hosttime.h"
+#include "util/pin.h"
+#include "util/schedstat.h"
 
 static void pin(int cpu)
 {
-	cpu_set_t set;
-
-	CPU_ZERO(&set);
-	CPU_SET(cpu, &set);
-	CHECK(sched_setaffinity(0, sizeof(set), &set) == 0);
+	CHECK(pin_to_cpu(cpu) == 0);
 }
 
 static void spin_for(uint64_t ns)
@@ -122,7 +90,7 @@ static void *vcpu_main(void *arg)
 	hog_start(&hog);
 	end = mono_ns() + 60000000ull;
 	while (mono_ns() < end) {
-		vt.rd_last_pre = run_delay_of(vt.tid);
+		vt.rd_last_pre = (uint64_t)run_delay_of(vt.tid);
 		xrs_vcpu_enter(vt.v);
 		spin_for(100000);		/* "in the guest" */
 		xrs_vcpu_exit(vt.v);
@@ -154,26 +122,26 @@ static void steal_is_the_bound_threads_run_delay_whoever_asks(void **state)
 	while (atomic_load(&vt.phase) != 1)
 		usleep(1000);
 	usleep(5000);
-	rd_park = run_delay_of(vt.tid);
+	rd_park = (uint64_t)run_delay_of(vt.tid);
 
 	/* The monitor now suffers run delay of its own, then calls in. */
 	pin(0);
-	main_rd0 = run_delay_of(gettid());
+	main_rd0 = (uint64_t)run_delay_of(gettid());
 	hog_start(&hog);
 	spin_for(40000000ull);
 	hog_stop(&hog);
-	main_rd1 = run_delay_of(gettid());
+	main_rd1 = (uint64_t)run_delay_of(gettid());
 
 	get_data(vt.v, &d0);			/* as of the vCPU's last enter */
 	set_current(vt.v, XRS_RUNSTATE_RUNNING);
 	get_data(vt.v, &d1);
-	rd_still = run_delay_of(vt.tid);
+	rd_still = (uint64_t)run_delay_of(vt.tid);
 	assert_int_equal(write(vt.park[1], "x", 1), 1);
 	pthread_join(th, NULL);
 	close(vt.park[0]);
 	close(vt.park[1]);
 
-	assert_int_equal(atomic_load(&failures), 0);
+	assert_int_equal(atomic_load(&check_failures), 0);
 	/* The vCPU thread waited behind the hog: that is its steal. */
 	assert_true(d0.u.runstate.time_runnable > 1000000);
 	/* The monitor's own run delay grew, but the monitor's call booked only the vCPU's. */
@@ -272,11 +240,11 @@ static void rebinding_does_not_book_the_new_threads_history(void **state)
 	hog_start(&hog);
 	spin_for(30000000ull);
 	hog_stop(&hog);
-	rd = run_delay_of(gettid());
+	rd = (uint64_t)run_delay_of(gettid());
 	assert_int_equal(xrs_vcpu_bind_thread(v), 0);
 	xrs_vcpu_enter(v);
 	get_data(v, &d1);
-	assert_int_equal(atomic_load(&failures), 0);
+	assert_int_equal(atomic_load(&check_failures), 0);
 	assert_true(rd > 1000000);
 	assert_true(d1.u.runstate.time_runnable - d0.u.runstate.time_runnable < rd / 2);
 	xrs_vm_destroy(vm);

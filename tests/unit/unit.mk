@@ -3,11 +3,18 @@
 UNIT_DIR      := $(BUILD)/tests/unit
 UNIT_SRC      := $(wildcard tests/unit/test_*.c)
 UNIT_BIN      := $(UNIT_SRC:tests/unit/%.c=$(UNIT_DIR)/%)
-UNIT_HARNESS  := $(UNIT_DIR)/harness.o
+# tests/common: what the unit and KVM suites share (checks, area readers).
+TEST_COMMON_SRC := $(filter-out tests/common/fake-ioctl.c,$(wildcard tests/common/*.c))
+TEST_COMMON_OBJ := $(TEST_COMMON_SRC:%.c=$(BUILD)/%.o)
+# Only for tests linked with -Wl,--wrap=ioctl.
+FAKE_IOCTL_OBJ  := $(BUILD)/tests/common/fake-ioctl.o
+$(BUILD)/tests/common/%.o: CFLAGS += -Itests/common -Iguest
+UNIT_HARNESS  := $(UNIT_DIR)/harness.o $(TEST_COMMON_OBJ)
 # Tests with threads: these also run under TSan (make check).
-UNIT_THREADED := $(UNIT_DIR)/test_threads $(UNIT_DIR)/test_steal_schedstat
+UNIT_THREADED := $(UNIT_DIR)/test_threads $(UNIT_DIR)/test_steal_schedstat \
+		 $(UNIT_DIR)/test_vmm_errors
 
-$(UNIT_DIR)/%.o: CFLAGS += -Ilib -Itests/unit
+$(UNIT_DIR)/%.o: CFLAGS += -Ilib -Itests/unit -Itests/common
 
 $(UNIT_DIR)/%: $(UNIT_DIR)/%.o $(UNIT_HARNESS) $(LIB)
 	@printf "  %-8s %s\n" CC $@
@@ -27,6 +34,17 @@ $(UNIT_DIR)/test_flag_protocol: $(UNIT_DIR)/test_flag_protocol.o $(UNIT_DIR)/are
 
 # The kvmclock test answers libxrs's ioctls itself: a fake KVM_GET_CLOCK.
 $(UNIT_DIR)/test_kvmclock: LDFLAGS += -Wl,--wrap=ioctl
+$(UNIT_DIR)/test_kvmclock: $(UNIT_DIR)/test_kvmclock.o $(FAKE_IOCTL_OBJ) $(UNIT_HARNESS) $(LIB)
+	@printf "  %-8s %s\n" CC $@
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ -lcmocka $(LDLIBS)
+
+# The VMM's error channel, without KVM (a fake KVM_GET_CLOCK too).
+$(UNIT_DIR)/test_vmm_errors.o: CFLAGS += -Ivmm -Iguest
+$(UNIT_DIR)/test_vmm_errors: LDFLAGS += -Wl,--wrap=ioctl
+$(UNIT_DIR)/test_vmm_errors: $(UNIT_DIR)/test_vmm_errors.o $(FAKE_IOCTL_OBJ) $(UNIT_HARNESS) \
+			     $(VMM_LIB) $(LIB)
+	@printf "  %-8s %s\n" CC $@
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ -lcmocka $(LDLIBS)
 
 # The CLI test runs the xrs binary of this build.
 $(UNIT_DIR)/test_cli.o: CFLAGS += -DXRS_BIN='"$(XRS_BIN)"'

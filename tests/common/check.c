@@ -1,0 +1,4 @@
+// SPDX-License-Identifier: MIT
+#include "check.h"
+
+atomic_uint check_failures;

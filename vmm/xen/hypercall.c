@@ -1,0 +1,131 @@
+// SPDX-License-Identifier: MIT
+#include <string.h>
+#include "gva.h"
+#include "vmm.h"
+#include "xen/console.h"
+#include "xen/hypercall.h"
+#include "xen/runstate.h"
+#include "xen/sched.h"
+
+#define XEN_VERSION_4_18	0x00040012
+#define ARRAY_SIZE(a)		(sizeof(a) / sizeof((a)[0]))
+
+uint64_t hcall_arg(const struct hcall *h, int i)
+{
+	return h->lm ? h->a[i] : (uint32_t)h->a[i];
+}
+
+int hcall_read(const struct hcall *h, uint64_t gva, void *buf, uint64_t len)
+{
+	return gva_read(&h->v->cpu, &h->v->vmm->mc.mem, gva, buf, len) ? -XEN_EFAULT : 0;
+}
+
+int hcall_write(const struct hcall *h, uint64_t gva, const void *buf, uint64_t len)
+{
+	return gva_write(&h->v->cpu, &h->v->vmm->mc.mem, gva, buf, len) ? -XEN_EFAULT : 0;
+}
+
+static long xen_version(struct hcall *h)
+{
+	return hcall_arg(h, 0) == 0 ? XEN_VERSION_4_18 : -XEN_ENOSYS;
+}
+
+/* VCPUOP_*(cmd, vcpu id, arg): sub-operations on a vCPU, maybe another one. */
+static const struct vcpu_op {
+	uint32_t cmd;
+	long (*fn)(struct hcall *h, struct vmm_vcpu *target, uint64_t arg);
+	bool self_only;			/* Xen allows it only on the calling vCPU */
+	bool needs_runstate;		/* -ENOSYS in a VM run without accounting */
+} vcpu_ops[] = {
+	{ VCPUOP_up, sched_vcpu_up, .self_only = false },
+	{ VCPUOP_down, sched_vcpu_down, .self_only = false },
+	{ VCPUOP_is_up, sched_vcpu_is_up, .self_only = false },
+	{ VCPUOP_set_singleshot_timer, sched_singleshot_timer, .self_only = true },
+	{ VCPUOP_stop_singleshot_timer, sched_stop_singleshot_timer, .self_only = true },
+	{ VCPUOP_get_runstate_info, runstate_get_info, .needs_runstate = true },
+	{ VCPUOP_register_runstate_memory_area, runstate_register_va, .needs_runstate = true },
+	{ VCPUOP_register_runstate_phys_area, runstate_register_pa, .needs_runstate = true },
+};
+
+static long vcpu_op(struct hcall *h)
+{
+	struct vmm *m = h->v->vmm;
+	uint64_t cmd = hcall_arg(h, 0), id = hcall_arg(h, 1);
+	struct vmm_vcpu *t = id < m->nr_vcpus ? &m->vcpus[id] : NULL;
+	size_t i;
+
+	if (!t)
+		return -XEN_ENOENT;
+	for (i = 0; i < ARRAY_SIZE(vcpu_ops); i++) {
+		const struct vcpu_op *op = &vcpu_ops[i];
+
+		if (op->cmd != cmd)
+			continue;
+		if (op->self_only && t != h->v)
+			return -XEN_EINVAL;
+		if (op->needs_runstate && !m->cfg.runstate)
+			return -XEN_ENOSYS;
+		return op->fn(h, t, hcall_arg(h, 2));
+	}
+	return -XEN_ENOSYS;
+}
+
+static const struct {
+	uint32_t nr;
+	long (*fn)(struct hcall *h);
+} hypercalls[] = {
+	{ XEN_HC_set_timer_op, sched_set_timer_op },
+	{ XEN_HC_xen_version, xen_version },
+	{ XEN_HC_console_io, console_io },
+	{ XEN_HC_vm_assist, runstate_vm_assist },
+	{ XEN_HC_vcpu_op, vcpu_op },
+	{ XEN_HC_sched_op, sched_op },
+};
+
+/* Xen's errnos; libxrs's (Linux's) are the same numbers for these. */
+static long dispatch(struct hcall *h, uint64_t nr)
+{
+	size_t i;
+
+	atomic_fetch_add_explicit(&h->v->hypercalls, 1, memory_order_relaxed);
+	for (i = 0; i < ARRAY_SIZE(hypercalls); i++)
+		if (hypercalls[i].nr == nr)
+			return hypercalls[i].fn(h);
+	return -XEN_ENOSYS;
+}
+
+void hcall_from_port(struct vmm_vcpu *v, uint32_t nr)
+{
+	struct hcall h = { .v = v, .lm = atomic_load(&v->vmm->long_mode) };
+	struct kvm_regs regs;
+	long ret;
+
+	if (kvm_cpu_get_regs(&v->cpu, &regs)) {
+		vmm_fail(v, "cannot read registers for hypercall %u", nr);
+		return;
+	}
+	if (h.lm) {
+		h.a[0] = regs.rdi, h.a[1] = regs.rsi, h.a[2] = regs.rdx;
+		h.a[3] = regs.r10, h.a[4] = regs.r8;
+	} else {
+		h.a[0] = regs.rbx, h.a[1] = regs.rcx, h.a[2] = regs.rdx;
+		h.a[3] = regs.rsi, h.a[4] = regs.rdi;
+	}
+	ret = dispatch(&h, nr);
+	regs.rax = h.lm ? (uint64_t)ret : (uint32_t)ret;
+	if (kvm_cpu_set_regs(&v->cpu, &regs))
+		vmm_fail(v, "cannot write the result of hypercall %u", nr);
+}
+
+void hcall_from_kvm_exit(struct vmm_vcpu *v)
+{
+	struct kvm_xen_exit *x = &v->cpu.run->xen;
+	struct hcall h = { .v = v, .lm = x->u.hcall.longmode != 0 };
+
+	if (x->type != KVM_EXIT_XEN_HCALL) {
+		vmm_fail(v, "KVM_EXIT_XEN of type %u", x->type);
+		return;
+	}
+	memcpy(h.a, x->u.hcall.params, sizeof(h.a));
+	x->u.hcall.result = (uint64_t)dispatch(&h, x->u.hcall.input);
+}

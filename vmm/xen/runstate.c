@@ -1,0 +1,266 @@
+// SPDX-License-Identifier: MIT
+#include <errno.h>
+#include <string.h>
+#include "abi.h"
+#include "vmm.h"
+#include "xen/hypercall.h"
+#include "xen/runstate.h"
+
+/* Above any RAM the test guests have (at most 1 GiB), with a gap. */
+#define WINDOWS_GPA	((uint64_t)G_VMM_PRIVATE)
+#define WINDOW_SIZE	(2 * MEM_PAGE)
+
+static uint64_t window_gpa(const struct vmm_vcpu *v)
+{
+	return WINDOWS_GPA + (uint64_t)v->id * WINDOW_SIZE;
+}
+
+int runstate_vm_init(struct vmm *m, struct vmm_err *e)
+{
+	struct xrs_vm_params p = { .vm_fd = m->mc.kvm.fd, .backend = m->cfg.backend };
+	const struct mem_region *ram = mem_ram_region(&m->mc.mem), *win;
+	struct xrs_vm_info info;
+	int r;
+
+	r = xrs_vm_create(&p, &m->xrs);
+	if (r == -EOPNOTSUPP && m->cfg.backend == XRS_BACKEND_KERNEL)
+		return err_set(e, r, "--backend kernel: this KVM has no "
+			       "KVM_XEN_HVM_CONFIG_RUNSTATE (a kernel without CONFIG_KVM_XEN)");
+	if (r)
+		return err_set(e, r, "libxrs: %s", xrs_strerror(r));
+	if (xrs_check_extension(m->xrs, KVM_CAP_XEN_HVM) <= 0)
+		return err_set(e, -EOPNOTSUPP,
+			       "libxrs: no runstate support here (no schedstat run_delay?)");
+	r = xrs_vm_get_info(m->xrs, &info);
+	if (r)
+		return err_set(e, r, "libxrs: %s", xrs_strerror(r));
+	m->cfg.backend = info.backend;		/* what AUTO chose */
+	m->kernel_xen = info.backend == XRS_BACKEND_KERNEL;
+
+	r = mem_add_private(&m->mc.mem, "runstate windows", WINDOWS_GPA,
+			    (uint64_t)m->nr_vcpus * WINDOW_SIZE, m->kernel_xen, e);
+	if (r)
+		return r;
+	win = mem_region_at(&m->mc.mem, WINDOWS_GPA);
+	m->windows = win->hva;
+	if (!m->kernel_xen) {
+		r = xrs_vm_map_memory(m->xrs, ram->gpa, ram->size, ram->hva);
+		if (!r)
+			r = xrs_vm_map_memory(m->xrs, win->gpa, win->size, win->hva);
+		if (r)
+			return err_set(e, r, "libxrs: map guest memory: %s", xrs_strerror(r));
+	}
+	return 0;
+}
+
+void runstate_vm_fini(struct vmm *m)
+{
+	xrs_vm_destroy(m->xrs);
+	m->xrs = NULL;
+}
+
+int runstate_vcpu_init(struct vmm_vcpu *v, struct vmm_err *e)
+{
+	struct vmm *m = v->vmm;
+	int r;
+
+	v->rs.area_gpa = KVM_XEN_INVALID_GPA;
+	if (!m->xrs)
+		return 0;
+	v->rs.window = m->windows + (uint64_t)v->id * WINDOW_SIZE;
+	r = xrs_vcpu_create(m->xrs, v->id, v->cpu.fd, &v->rs.xrs);
+	return r ? err_set(e, r, "libxrs vCPU %u: %s", v->id, xrs_strerror(r)) : 0;
+}
+
+void runstate_vcpu_fini(struct vmm_vcpu *v)
+{
+	xrs_vcpu_destroy(v->rs.xrs);
+	v->rs.xrs = NULL;
+}
+
+int runstate_bind(struct vmm_vcpu *v)
+{
+	return v->rs.xrs ? xrs_vcpu_bind_thread(v->rs.xrs) : 0;
+}
+
+void runstate_enter(struct vmm_vcpu *v)
+{
+	if (v->rs.xrs)
+		xrs_vcpu_enter(v->rs.xrs);
+}
+
+void runstate_exit(struct vmm_vcpu *v)
+{
+	if (v->rs.xrs)
+		xrs_vcpu_exit(v->rs.xrs);
+}
+
+void runstate_set(struct vmm_vcpu *v, uint32_t state)
+{
+	struct kvm_xen_vcpu_attr a = { .type = KVM_XEN_VCPU_ATTR_TYPE_RUNSTATE_CURRENT };
+	int r;
+
+	if (!v->rs.xrs)
+		return;
+	a.u.runstate.state = state;
+	r = xrs_vcpu_set_attr(v->rs.xrs, &a);
+	if (r)
+		vmm_fail(v, "RUNSTATE_CURRENT %u: %s", state, xrs_strerror(r));
+}
+
+void runstate_book_to_now(struct vmm_vcpu *v)
+{
+	struct kvm_xen_vcpu_attr a = { .type = KVM_XEN_VCPU_ATTR_TYPE_RUNSTATE_CURRENT };
+
+	if (v->rs.xrs && !xrs_vcpu_get_attr(v->rs.xrs, &a))
+		runstate_set(v, (uint32_t)a.u.runstate.state);
+}
+
+int runstate_get(struct vmm_vcpu *v, struct kvm_xen_vcpu_attr *d)
+{
+	memset(d, 0, sizeof(*d));
+	d->type = KVM_XEN_VCPU_ATTR_TYPE_RUNSTATE_DATA;
+	return v->rs.xrs ? xrs_vcpu_get_attr(v->rs.xrs, d) : -ENODEV;
+}
+
+int runstate_set_long_mode(struct vmm *m, int long_mode)
+{
+	struct kvm_xen_hvm_attr a = { .type = KVM_XEN_ATTR_TYPE_LONG_MODE };
+
+	a.u.long_mode = (uint8_t)long_mode;
+	return m->xrs ? xrs_vm_set_attr(m->xrs, &a) : 0;
+}
+
+/* SET RUNSTATE_ADDR for @t; its lock held. */
+static long set_area(struct vmm_vcpu *t, uint64_t gpa)
+{
+	struct kvm_xen_vcpu_attr a = { .type = KVM_XEN_VCPU_ATTR_TYPE_RUNSTATE_ADDR };
+	long r;
+
+	a.u.gpa = gpa;
+	r = xrs_vcpu_set_attr(t->rs.xrs, &a);
+	t->rs.area_gpa = r ? KVM_XEN_INVALID_GPA : gpa;
+	return r;
+}
+
+/*
+ * Point @t's window at RAM pages @page1 and @page2, and its area into it.
+ * Nothing writes through the window while it moves: the area is unset
+ * first, which waits for a write in flight (libxrs's vCPU lock, KVM's page
+ * cache lock). Its lock held.
+ */
+static long set_area_in_window(struct vmm_vcpu *t, uint64_t page1, uint64_t page2,
+			       uint64_t offset)
+{
+	struct guest_mem *gm = &t->vmm->mc.mem;
+	long r = set_area(t, KVM_XEN_INVALID_GPA);
+
+	if (r)
+		return r;
+	if (mem_map_ram_page(gm, t->rs.window, page1) ||
+	    mem_map_ram_page(gm, t->rs.window + MEM_PAGE, page2))
+		return -XEN_EFAULT;
+	return set_area(t, window_gpa(t) + offset);
+}
+
+static uint32_t area_len(const struct hcall *h)
+{
+	return h->lm ? XRS_RUNSTATE_SIZE : XRS_RUNSTATE_SIZE_COMPAT;
+}
+
+static uint64_t page_of(uint64_t a)
+{
+	return a & ~(uint64_t)(MEM_PAGE - 1);
+}
+
+/* A guest address's RAM page through the caller's page tables, or -XEN_EFAULT. */
+static long ram_page_of_va(struct hcall *h, uint64_t va, uint64_t *gpa)
+{
+	if (kvm_cpu_translate(&h->v->cpu, va, gpa) || !mem_ram(&h->v->vmm->mc.mem, page_of(*gpa),
+								MEM_PAGE))
+		return -XEN_EFAULT;
+	return 0;
+}
+
+/* VCPUOP_register_runstate_memory_area: a guest virtual address. */
+long runstate_register_va(struct hcall *h, struct vmm_vcpu *t, uint64_t arg)
+{
+	uint64_t va, gpa1, gpa2, off;
+	long r;
+
+	if (hcall_read(h, arg, &va, sizeof(va)))
+		return -XEN_EFAULT;
+	if (!h->lm)
+		va = (uint32_t)va;	/* a 32-bit guest fills the pointer half */
+	pthread_mutex_lock(&t->lock);
+	if (!va) {
+		r = set_area(t, KVM_XEN_INVALID_GPA);	/* unregister */
+		goto out;
+	}
+	off = va & (MEM_PAGE - 1);
+	r = ram_page_of_va(h, va, &gpa1);
+	if (r || off + area_len(h) <= MEM_PAGE) {
+		r = r ? r : set_area(t, gpa1);
+		goto out;
+	}
+	/* It crosses a page: translate the second one on its own. */
+	r = ram_page_of_va(h, page_of(va) + MEM_PAGE, &gpa2);
+	if (r)
+		goto out;
+	if (page_of(gpa2) == page_of(gpa1) + MEM_PAGE)
+		r = set_area(t, gpa1);
+	else
+		r = set_area_in_window(t, page_of(gpa1), page_of(gpa2), off);
+out:
+	pthread_mutex_unlock(&t->lock);
+	return r;
+}
+
+/*
+ * VCPUOP_register_runstate_phys_area (Xen 4.18): a guest physical address,
+ * which must be RAM, as much of it as the area's layout covers.
+ */
+long runstate_register_pa(struct hcall *h, struct vmm_vcpu *t, uint64_t arg)
+{
+	uint64_t gpa;
+	long r;
+
+	if (hcall_read(h, arg, &gpa, sizeof(gpa)))
+		return -XEN_EFAULT;
+	if (gpa != ~0ull && !mem_ram(&h->v->vmm->mc.mem, gpa, area_len(h)))
+		return -XEN_EFAULT;
+	pthread_mutex_lock(&t->lock);
+	r = set_area(t, gpa == ~0ull ? KVM_XEN_INVALID_GPA : gpa);
+	pthread_mutex_unlock(&t->lock);
+	return r;
+}
+
+/* VCPUOP_get_runstate_info: the area's contents, written where the guest asks. */
+long runstate_get_info(struct hcall *h, struct vmm_vcpu *t, uint64_t arg)
+{
+	uint8_t img[XRS_RUNSTATE_SIZE] = { 0 };
+	unsigned int ofs = h->lm ? XRS_RUNSTATE_TIMES_OFS : XRS_RUNSTATE_TIMES_OFS_COMPAT;
+	struct kvm_xen_vcpu_attr d;
+	int32_t state;
+
+	if (runstate_get(t, &d))
+		return -XEN_EINVAL;
+	state = (int32_t)d.u.runstate.state;
+	memcpy(img, &state, sizeof(state));
+	memcpy(img + ofs, &d.u.runstate.state_entry_time, 5 * sizeof(uint64_t));
+	return hcall_write(h, arg, img, ofs + 5 * sizeof(uint64_t));
+}
+
+/* HYPERVISOR_vm_assist(cmd, VMASST_TYPE_runstate_update_flag), where granted. */
+long runstate_vm_assist(struct hcall *h)
+{
+	struct kvm_xen_hvm_attr a = { .type = KVM_XEN_ATTR_TYPE_RUNSTATE_UPDATE_FLAG };
+	uint64_t cmd = hcall_arg(h, 0), type = hcall_arg(h, 1);
+	struct vmm *m = h->v->vmm;
+
+	if (type != VMASST_TYPE_runstate_update_flag || !m->xrs || !m->cfg.update_flag ||
+	    (cmd != VMASST_CMD_enable && cmd != VMASST_CMD_disable))
+		return -XEN_EINVAL;
+	XRS_HVM_ATTR_UPDATE_FLAG(&a) = cmd == VMASST_CMD_enable;
+	return xrs_vm_set_attr(m->xrs, &a) ? -XEN_EINVAL : 0;
+}

@@ -1,0 +1,59 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The runstate glue: the one place that talks to libxrs. It creates the
+ * libxrs VM and vCPUs over guest memory, sets runstates for the scheduling
+ * code, and answers the runstate hypercalls (register an area by virtual or
+ * physical address, read it, VMASST runstate_update_flag).
+ *
+ * An area registered by virtual address whose two pages are not physically
+ * adjacent is given to libxrs (or KVM) through the vCPU's window: two pages
+ * of a VMM-private region, mapped onto the guest's two RAM pages. Windows
+ * are set up once, at VM creation, in KVM's memory map where KVM's own Xen
+ * code writes the areas; a gap separates them from RAM, so a layout that
+ * later reaches past the end of RAM never lands in one.
+ */
+#ifndef XRS_VMM_XEN_RUNSTATE_H
+#define XRS_VMM_XEN_RUNSTATE_H
+
+#include <stdint.h>
+#include <xrs/xrs.h>
+#include "error.h"
+
+struct hcall;
+struct vmm;
+struct vmm_vcpu;
+
+/* Per vCPU; area_gpa and the window's mapping under vmm_vcpu.lock. */
+struct xen_runstate_vcpu {
+	struct xrs_vcpu *xrs;		/* NULL: run without accounting */
+	uint64_t area_gpa;		/* registered area, or KVM_XEN_INVALID_GPA */
+	uint8_t *window;		/* its two window pages */
+};
+
+/* The libxrs VM over RAM and the windows (and KVM's Xen config): 0 or -errno. */
+int runstate_vm_init(struct vmm *m, struct vmm_err *e);
+int runstate_vcpu_init(struct vmm_vcpu *v, struct vmm_err *e);
+void runstate_vcpu_fini(struct vmm_vcpu *v);
+void runstate_vm_fini(struct vmm *m);
+
+/* The hooks around KVM_RUN, on the vCPU's thread. */
+int runstate_bind(struct vmm_vcpu *v);
+void runstate_enter(struct vmm_vcpu *v);
+void runstate_exit(struct vmm_vcpu *v);
+
+/* RUNSTATE_CURRENT (a failure fails the vCPU). No-op without accounting. */
+void runstate_set(struct vmm_vcpu *v, uint32_t state);
+/* Book up to now without changing the state: the final figures. */
+void runstate_book_to_now(struct vmm_vcpu *v);
+/* GET RUNSTATE_DATA: 0 or -errno (-ENODEV without accounting). */
+int runstate_get(struct vmm_vcpu *v, struct kvm_xen_vcpu_attr *d);
+/* The guest's width changed (hypercall-page MSR): LONG_MODE. */
+int runstate_set_long_mode(struct vmm *m, int long_mode);
+
+/* The hypercalls. */
+long runstate_register_va(struct hcall *h, struct vmm_vcpu *t, uint64_t arg);
+long runstate_register_pa(struct hcall *h, struct vmm_vcpu *t, uint64_t arg);
+long runstate_get_info(struct hcall *h, struct vmm_vcpu *t, uint64_t arg);
+long runstate_vm_assist(struct hcall *h);
+
+#endif

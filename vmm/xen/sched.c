@@ -1,0 +1,192 @@
+// SPDX-License-Identifier: MIT
+#include <sched.h>
+#include "util/hosttime.h"
+#include "vmm.h"
+#include "xen/hypercall.h"
+#include "xen/runstate.h"
+#include "xen/sched.h"
+
+#define HOOK(v, name, ...)						\
+	do {								\
+		const struct vmm_hooks *_h = (v)->vmm->cfg.hooks;	\
+		if (_h && _h->name)					\
+			_h->name((v), ##__VA_ARGS__);			\
+	} while (0)
+
+/*
+ * Like Xen, the target goes offline when it actually stops, on its own
+ * thread (sched_wait_up): a guest still running its last instructions
+ * reads "running", and offline covers exactly the time it did not run.
+ */
+long sched_vcpu_down(struct hcall *h, struct vmm_vcpu *t, uint64_t arg)
+{
+	(void)arg;
+	pthread_mutex_lock(&t->lock);
+	t->sched.up = false;
+	pthread_cond_signal(&t->cond);		/* if it is blocked */
+	pthread_mutex_unlock(&t->lock);
+	if (t != h->v)
+		vcpu_kick(t);
+	return 0;
+}
+
+long sched_vcpu_up(struct hcall *h, struct vmm_vcpu *t, uint64_t arg)
+{
+	uint64_t now;
+
+	(void)arg;
+	if (vmm_clock(t->vmm, h->v, &now))
+		return -XEN_EINVAL;
+	pthread_mutex_lock(&t->lock);
+	if (!t->sched.up) {
+		t->sched.up = true;
+		t->sched.up_at_ns = now;
+		pthread_cond_signal(&t->cond);
+	}
+	pthread_mutex_unlock(&t->lock);
+	return 0;
+}
+
+long sched_vcpu_is_up(struct hcall *h, struct vmm_vcpu *t, uint64_t arg)
+{
+	long up;
+
+	(void)h;
+	(void)arg;
+	pthread_mutex_lock(&t->lock);
+	up = t->sched.up;
+	pthread_mutex_unlock(&t->lock);
+	return up;
+}
+
+static long set_timer(struct vmm_vcpu *v, uint64_t deadline)
+{
+	pthread_mutex_lock(&v->lock);
+	v->sched.timer_ns = deadline;
+	pthread_mutex_unlock(&v->lock);
+	return 0;
+}
+
+long sched_singleshot_timer(struct hcall *h, struct vmm_vcpu *t, uint64_t arg)
+{
+	struct {
+		uint64_t timeout_abs_ns;
+		uint32_t flags;
+	} __attribute__((packed)) st;
+	uint64_t now;
+
+	if (hcall_read(h, arg, &st, sizeof(st)))
+		return -XEN_EFAULT;
+	if (st.flags & VCPU_SSHOTTMR_future) {
+		if (vmm_clock(t->vmm, h->v, &now))
+			return -XEN_EINVAL;
+		if (st.timeout_abs_ns < now)
+			return -XEN_ETIME;
+	}
+	return set_timer(t, st.timeout_abs_ns);
+}
+
+long sched_stop_singleshot_timer(struct hcall *h, struct vmm_vcpu *t, uint64_t arg)
+{
+	(void)h;
+	(void)arg;
+	return set_timer(t, 0);
+}
+
+long sched_set_timer_op(struct hcall *h)
+{
+	/* A 32-bit guest passes the 64-bit deadline in two words. */
+	uint64_t t = h->lm ? hcall_arg(h, 0) : (hcall_arg(h, 0) | hcall_arg(h, 1) << 32);
+
+	return set_timer(h->v, t);
+}
+
+void sched_block(struct vmm_vcpu *v)
+{
+	struct vmm *m = v->vmm;
+	uint64_t deadline, now;
+	bool timed;
+
+	pthread_mutex_lock(&v->lock);
+	deadline = v->sched.timer_ns;
+	timed = deadline != 0;
+	if (vmm_clock(m, v, &now))
+		goto out;
+	if (timed && now >= deadline) {
+		/* Its timer has fired already: an event is pending, no block. */
+		v->sched.timer_ns = 0;
+		goto out;
+	}
+	runstate_set(v, XRS_RUNSTATE_BLOCKED);
+	HOOK(v, block_begin);
+	for (;;) {
+		if (atomic_load(&m->stopping) || !v->sched.up) {
+			timed = false;		/* ended by the stop or VCPUOP_down */
+			break;
+		}
+		if (vmm_clock(m, v, &now))
+			break;
+		if (timed && now >= deadline) {
+			v->sched.timer_ns = 0;	/* a singleshot timer fires once */
+			break;
+		}
+		if (timed) {
+			struct timespec ts = mono_after(deadline - now);
+
+			pthread_cond_timedwait(&v->cond, &v->lock, &ts);
+		} else {
+			pthread_cond_wait(&v->cond, &v->lock);
+		}
+	}
+	/* Up to the entry under the lock, so a VCPUOP_down is not lost. */
+	if (v->sched.up)
+		runstate_set(v, XRS_RUNSTATE_RUNNING);
+	HOOK(v, block_end, deadline, timed);
+out:
+	pthread_mutex_unlock(&v->lock);
+}
+
+void sched_wait_up(struct vmm_vcpu *v)
+{
+	struct vmm *m = v->vmm;
+
+	runstate_set(v, XRS_RUNSTATE_OFFLINE);
+	HOOK(v, offline_begin);
+	while (!v->sched.up && !atomic_load(&m->stopping))
+		pthread_cond_wait(&v->cond, &v->lock);
+	if (!v->sched.up)
+		return;
+	runstate_set(v, XRS_RUNSTATE_RUNNING);
+	HOOK(v, offline_end, v->sched.up_at_ns);
+}
+
+void sched_wake(struct vmm_vcpu *v)
+{
+	pthread_mutex_lock(&v->lock);
+	pthread_cond_signal(&v->cond);
+	pthread_mutex_unlock(&v->lock);
+}
+
+long sched_op(struct hcall *h)
+{
+	struct vmm *m = h->v->vmm;
+	uint32_t reason;
+
+	switch (hcall_arg(h, 0)) {
+	case SCHEDOP_yield:
+		sched_yield();
+		return 0;
+	case SCHEDOP_block:
+		sched_block(h->v);
+		return 0;
+	case SCHEDOP_shutdown:
+		/* The guest is done, whatever the reason it gives. */
+		if (hcall_read(h, hcall_arg(h, 1), &reason, sizeof(reason)))
+			return -XEN_EFAULT;
+		atomic_store(&h->v->done, true);
+		vmm_stop(m);
+		return 0;
+	default:
+		return -XEN_ENOSYS;
+	}
+}
