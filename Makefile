@@ -5,6 +5,7 @@
 #   make run        the demo: a VM with several vCPUs and its runstate table
 #   make check      unit tests under ASan+UBSan, the threaded ones under TSan
 #   make bench      figures (callgrind instruction counts, ratios)
+#   make fuzz       libFuzzer targets, FUZZ_SECONDS each (30)
 #
 # Out-of-tree builds: BUILD=dir. Sanitizers: SAN=asan|tsan. Compiler: CC=clang.
 # WERROR=0 builds without -Werror (a newer compiler's new warnings).
@@ -32,6 +33,11 @@ endif
 ifeq ($(SAN),tsan)
 CFLAGS  += -fsanitize=thread -fno-omit-frame-pointer
 LDFLAGS += -fsanitize=thread
+endif
+ifeq ($(SAN),fuzz)
+CFLAGS  += -fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=all \
+	   -fno-omit-frame-pointer
+LDFLAGS += -fsanitize=fuzzer,address,undefined
 endif
 
 # util/: host utilities (time, schedstat, pinning) for every part; linked
@@ -83,6 +89,7 @@ $(XRS_BIN): $(TOOLS_SRC:%.c=$(BUILD)/%.o) $(VMM_LIB) $(LIB)
 
 include tests/unit/unit.mk
 include tests/kvm/kvm.mk
+include fuzz/fuzz.mk
 
 .SECONDARY:
 .PHONY: all run test check clean distclean

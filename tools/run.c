@@ -8,6 +8,7 @@
 #include <time.h>
 #include <unistd.h>
 #include "checks.h"
+#include "migrate.h"
 #include "util/hosttime.h"
 #include "tools.h"
 #include "vmm.h"
@@ -37,7 +38,12 @@ int cmd_run_usage(FILE *f, int status)
 		"                       shown beside runnable\n"
 		"  --refresh-ms N       kick a vCPU that stayed in KVM_RUN N ms (0: never) (10)\n"
 		"  --running N          only the first N vCPUs run the workload; the others\n"
-		"                       register their areas and stay offline (all)\n\n"
+		"                       register their areas and stay offline (all)\n"
+		"  --save-restore-at S  at S seconds, pause the VM, save it with its runstate\n"
+		"                       and KVM clock, and go on in a new VM restored from it\n"
+		"  --restore-clock behind|ahead  the new VM's own clock before the restore:\n"
+		"                       fresh, so behind the saved one, or an hour ahead\n"
+		"                       (behind)\n\n"
 		"Exit status: 0, 1 if a guest or host check failed, 2 for bad options.\n");
 	return status;
 }
@@ -129,6 +135,8 @@ static int parse_cpulist(const char *s, struct vmm_config *cfg, const char **why
 struct run_opts {
 	struct vmm_config cfg;
 	double seconds, interval;
+	double save_at;			/* 0: never */
+	bool restore_ahead;		/* the new VM's clock ran ahead before the restore */
 	bool json;
 	const char *name;
 	uint64_t mem_mib;
@@ -137,7 +145,8 @@ struct run_opts {
 static int parse(int argc, char **argv, struct run_opts *o)
 {
 	enum { O_VCPUS = 256, O_GUEST, O_WORKLOAD, O_SECONDS, O_MEM, O_FLAG, O_PIN,
-	       O_INTERVAL, O_JSON, O_NAME, O_BACKEND, O_NORS, O_WITNESS, O_REFRESH, O_RUNNING, O_HELP };
+	       O_INTERVAL, O_JSON, O_NAME, O_BACKEND, O_NORS, O_WITNESS, O_REFRESH, O_RUNNING,
+	       O_SAVE_AT, O_RESTORE_CLOCK, O_HELP };
 	static const struct option opts[] = {
 		{ "vcpus", required_argument, 0, O_VCPUS },
 		{ "guest", required_argument, 0, O_GUEST },
@@ -154,6 +163,8 @@ static int parse(int argc, char **argv, struct run_opts *o)
 		{ "witness", no_argument, 0, O_WITNESS },
 		{ "refresh-ms", required_argument, 0, O_REFRESH },
 		{ "running", required_argument, 0, O_RUNNING },
+		{ "save-restore-at", required_argument, 0, O_SAVE_AT },
+		{ "restore-clock", required_argument, 0, O_RESTORE_CLOCK },
 		{ "help", no_argument, 0, O_HELP },
 		{ 0, 0, 0, 0 },
 	};
@@ -244,6 +255,16 @@ static int parse(int argc, char **argv, struct run_opts *o)
 		case O_WITNESS:
 			o->cfg.witness = true;
 			break;
+		case O_SAVE_AT:
+			if (parse_seconds(optarg, 0.01, 86400, &o->save_at))
+				return bad("--save-restore-at", "'%s' is not a time from 0.01 to 86400",
+					   optarg);
+			break;
+		case O_RESTORE_CLOCK:
+			if (strcmp(optarg, "behind") && strcmp(optarg, "ahead"))
+				return bad("--restore-clock", "'%s' is not behind or ahead", optarg);
+			o->restore_ahead = !strcmp(optarg, "ahead");
+			break;
 		case O_REFRESH:
 			if (parse_u64(optarg, 0, 60000, &n))
 				return bad("--refresh-ms", "'%s' is not a number from 0 to 60000",
@@ -272,6 +293,11 @@ static int parse(int argc, char **argv, struct run_opts *o)
 	if (o->cfg.nr_running > o->cfg.nr_vcpus)
 		return bad("--running", "%u is more than the %u vCPUs", o->cfg.nr_running,
 			   o->cfg.nr_vcpus);
+	if (o->save_at && o->save_at >= o->seconds)
+		return bad("--save-restore-at", "%g s is not before the end of the run (%g s)",
+			   o->save_at, o->seconds);
+	if (o->save_at && !o->cfg.runstate)
+		return bad("--save-restore-at", "needs the runstate (not --no-runstate)");
 	return 0;
 }
 
@@ -302,6 +328,79 @@ static void sample_take(struct vmm *m, struct sample *s, bool final)
 	s->final = final;
 	for (i = 0; i < s->nr; i++)
 		vmm_sample_vcpu(m, i, final, &s->v[i]);
+}
+
+/* Sample every --interval until @end (seconds since @start), or the VM stops. */
+static void run_until(struct run_opts *o, struct vmm *m, struct sample *s, double start,
+		      double end, double *next)
+{
+	while (!atomic_load(&m->failed) && !atomic_load(&m->stopping)) {
+		double now = mono_s();
+
+		if (now >= start + end)
+			return;
+		if (now >= *next) {
+			s->t = now - start;
+			sample_take(m, s, false);
+			print_sample(o, s);
+			*next += o->interval;
+		}
+		usleep((useconds_t)(1e6 * ((*next < start + end ? *next : start + end) - now) / 4) +
+		       1000);
+	}
+}
+
+/*
+ * --save-restore-at: pause the VM, save it, and go on in a new one restored
+ * from the snapshot (the old one is gone by then, as after a migration).
+ */
+static int save_and_restore(struct run_opts *o, struct vmm **mp, double t)
+{
+	struct vmm_snapshot *snap;
+	struct vmm_err err;
+	struct vmm *m = *mp;
+	uint64_t gap;
+	int r;
+
+	r = vmm_pause(m, 10);
+	if (r) {
+		fprintf(stderr, "xrs run: pausing: %s\n", m->failure.msg);
+		return r;
+	}
+	r = vmm_save(m, &snap, &err);
+	if (r) {
+		fprintf(stderr, "xrs run: save: %s\n", err.msg);
+		return r;
+	}
+	vmm_destroy(m);
+	*mp = NULL;
+	r = vmm_create(&o->cfg, &m, &err);
+	if (!r && o->restore_ahead)
+		r = vmm_clock_ahead(m, snap->clock_ns + 3600 * NSEC_PER_SEC, &err);
+	if (!r)
+		r = vmm_restore(m, snap, &err);
+	gap = mono_ns() - snap->saved_mono_ns;
+	if (!r)
+		r = vmm_start(m, &err);
+	if (r) {
+		fprintf(stderr, "xrs run: restore: %s\n", err.msg);
+		vmm_destroy(m);
+	} else {
+		*mp = m;
+		if (o->json)
+			printf("{\"name\":\"%s\",\"event\":\"restored\",\"t\":%.3f,"
+			       "\"saved_clock_ns\":%llu,\"gap_ns\":%llu,\"clock_before\":\"%s\"}\n",
+			       o->name, t, (unsigned long long)snap->clock_ns,
+			       (unsigned long long)gap, o->restore_ahead ? "ahead" : "behind");
+		else
+			printf("%s: saved at %.2f s (guest clock %.3f s), restored into a new VM "
+			       "%.1f ms later (its clock was %s)\n", o->name, t,
+			       (double)snap->clock_ns / 1e9, (double)gap / 1e6,
+			       o->restore_ahead ? "an hour ahead" : "behind");
+		fflush(stdout);
+	}
+	vmm_snapshot_free(snap);
+	return r;
 }
 
 int cmd_run(int argc, char **argv)
@@ -354,19 +453,18 @@ int cmd_run(int argc, char **argv)
 	}
 	start = mono_s();
 	next = o.interval > 0 ? start + o.interval : start + o.seconds;
-	while (!r && !atomic_load(&m->failed) && !atomic_load(&m->stopping)) {
-		double now = mono_s(), end = start + o.seconds;
-
-		if (now >= end)
-			break;
-		if (now >= next) {
-			s.t = now - start;
-			sample_take(m, &s, false);
-			print_sample(&o, &s);
-			next += o.interval;
+	if (!r && o.save_at) {
+		run_until(&o, m, &s, start, o.save_at, &next);
+		if (!atomic_load(&m->failed) && !atomic_load(&m->stopping) &&
+		    save_and_restore(&o, &m, mono_s() - start)) {
+			free(s.v);
+			if (m)
+				vmm_destroy(m);
+			return 1;
 		}
-		usleep((useconds_t)(1e6 * ((next < end ? next : end) - now) / 4) + 1000);
 	}
+	if (!r)
+		run_until(&o, m, &s, start, o.seconds, &next);
 	vmm_stop(m);
 	if (vmm_join(m, 10))
 		status = 1;

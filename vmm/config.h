@@ -9,6 +9,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <xrs/xrs.h>
 
 #define VMM_MAX_VCPUS	1024
@@ -78,6 +79,7 @@ struct vmm_config {
 	int pin[64];			/* host CPUs; vCPU i gets pin[i % nr_pin] */
 	int nr_pin;
 	const char *dev;		/* NULL: /dev/kvm */
+	FILE *console;			/* the guests' Xen console; NULL: stderr */
 	const struct vmm_hooks *hooks;	/* NULL: none */
 	vmm_ucall_fn on_ucall;
 	void *opaque;

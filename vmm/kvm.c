@@ -140,6 +140,11 @@ int kvm_cpu_get_regs(struct kvm_cpu *c, struct kvm_regs *regs)
 	return ioctl_err(c->fd, KVM_GET_REGS, regs);
 }
 
+int kvm_cpu_read_regs(struct kvm_cpu *c, struct kvm_regs *regs)
+{
+	return ioctl_err(c->fd, KVM_GET_REGS, regs);
+}
+
 int kvm_cpu_set_regs(struct kvm_cpu *c, const struct kvm_regs *regs)
 {
 	if (c->vm->sync_regs) {
@@ -163,6 +168,36 @@ int kvm_cpu_set_sregs(struct kvm_cpu *c, const struct kvm_sregs *sregs)
 int kvm_cpu_set_cpuid(struct kvm_cpu *c, const struct kvm_cpuid2 *cpuid)
 {
 	return ioctl_err(c->fd, KVM_SET_CPUID2, (void *)cpuid);
+}
+
+/* KVM_GET_MSRS / KVM_SET_MSRS of one entry: they return how many were done. */
+static int one_msr(struct kvm_cpu *c, unsigned long req, uint32_t index, uint64_t *value)
+{
+	uint64_t buf[(sizeof(struct kvm_msrs) + sizeof(struct kvm_msr_entry)) / 8] = { 0 };
+	struct kvm_msrs *msrs = (struct kvm_msrs *)buf;
+	int r;
+
+	msrs->nmsrs = 1;
+	msrs->entries[0].index = index;
+	msrs->entries[0].data = *value;
+	r = ioctl(c->fd, req, msrs);
+	if (r < 0)
+		return -errno;
+	if (r != 1)
+		return -EINVAL;
+	*value = msrs->entries[0].data;
+	return 0;
+}
+
+int kvm_cpu_get_msr(struct kvm_cpu *c, uint32_t index, uint64_t *value)
+{
+	*value = 0;
+	return one_msr(c, KVM_GET_MSRS, index, value);
+}
+
+int kvm_cpu_set_msr(struct kvm_cpu *c, uint32_t index, uint64_t value)
+{
+	return one_msr(c, KVM_SET_MSRS, index, &value);
 }
 
 int kvm_cpu_long_mode(struct kvm_cpu *c)

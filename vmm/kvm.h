@@ -43,10 +43,15 @@ void kvm_cpu_close(struct kvm_cpu *c);
 int kvm_cpu_run(struct kvm_cpu *c);
 /* General registers, through kvm_run's sync area where KVM has it. */
 int kvm_cpu_get_regs(struct kvm_cpu *c, struct kvm_regs *regs);
+/* From KVM itself, never the sync area: what a save wants after the last exit. */
+int kvm_cpu_read_regs(struct kvm_cpu *c, struct kvm_regs *regs);
 int kvm_cpu_set_regs(struct kvm_cpu *c, const struct kvm_regs *regs);
 int kvm_cpu_get_sregs(struct kvm_cpu *c, struct kvm_sregs *sregs);
 int kvm_cpu_set_sregs(struct kvm_cpu *c, const struct kvm_sregs *sregs);
 int kvm_cpu_set_cpuid(struct kvm_cpu *c, const struct kvm_cpuid2 *cpuid);
+/* One MSR: 0 or -errno (-EINVAL if KVM would not read or write it). */
+int kvm_cpu_get_msr(struct kvm_cpu *c, uint32_t index, uint64_t *value);
+int kvm_cpu_set_msr(struct kvm_cpu *c, uint32_t index, uint64_t value);
 /* Is the vCPU in 64-bit mode (EFER.LMA)? 1, 0, or -errno. */
 int kvm_cpu_long_mode(struct kvm_cpu *c);
 /* A guest virtual address through the vCPU's page tables: 0 or -EFAULT. */

@@ -21,7 +21,7 @@ void *refresh_thread(void *arg)
 	pthread_setschedparam(pthread_self(), SCHED_FIFO, &sp);
 
 	/* Sleep until the first vCPU reaches its limit, not on a fixed tick. */
-	while (!atomic_load(&m->stopping)) {
+	while (!atomic_load(&m->stopping) && !atomic_load(&m->pausing)) {
 		uint64_t now = mono_ns(), wake = now + limit;
 		struct timespec ts;
 

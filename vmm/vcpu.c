@@ -102,7 +102,24 @@ static uint64_t own_run_delay(struct vmm_vcpu *v)
 static bool keep_running(struct vmm_vcpu *v)
 {
 	return !atomic_load(&v->done) && !atomic_load(&v->failed) &&
-	       !atomic_load(&v->vmm->failed);
+	       !atomic_load(&v->vmm->failed) && !atomic_load(&v->vmm->pausing);
+}
+
+/*
+ * Before the vCPU's state may be saved: an exit the VMM answered (I/O, an
+ * MSR) is completed by the next KVM_RUN; with immediate_exit set, that run
+ * completes it and returns without entering the guest (KVM's API).
+ */
+static void complete_pending_exit(struct vmm_vcpu *v)
+{
+	int r;
+
+	__atomic_store_n(&v->cpu.run->immediate_exit, 1, __ATOMIC_SEQ_CST);
+	r = kvm_cpu_run(&v->cpu);
+	__atomic_store_n(&v->cpu.run->immediate_exit, 0, __ATOMIC_SEQ_CST);
+	if (r != -EINTR)
+		vmm_fail(v, "completing the last exit before the pause: KVM_RUN %s",
+			 r ? strerror(-r) : "entered the guest");
 }
 
 void *vcpu_thread(void *arg)
@@ -132,7 +149,7 @@ void *vcpu_thread(void *arg)
 		pthread_mutex_lock(&v->lock);
 		if (!v->sched.up)
 			sched_wait_up(v);
-		if (atomic_load(&m->stopping) && !v->sched.up) {
+		if ((atomic_load(&m->stopping) || atomic_load(&m->pausing)) && !v->sched.up) {
 			pthread_mutex_unlock(&v->lock);
 			break;		/* down at the end: nothing left to run */
 		}
@@ -162,6 +179,8 @@ void *vcpu_thread(void *arg)
 		if (hooks)
 			hook(v, hooks->guest_exit);
 	}
+	if (atomic_load(&m->pausing) && !atomic_load(&v->failed))
+		complete_pending_exit(v);
 	runstate_book_to_now(v);
 	v->rd_end_ns = own_run_delay(v);
 	return NULL;

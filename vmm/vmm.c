@@ -229,7 +229,7 @@ void vmm_stop(struct vmm *m)
 		sched_wake(&m->vcpus[i]);
 }
 
-int vmm_join(struct vmm *m, double timeout_s)
+static int join_all(struct vmm *m, double timeout_s)
 {
 	struct timespec until;
 	uint32_t i;
@@ -248,8 +248,8 @@ int vmm_join(struct vmm *m, double timeout_s)
 		if (!v->thread)
 			continue;
 		if (pthread_timedjoin_np(v->thread, NULL, &until)) {
-			/* A guest that ignores the stop flag: take the vCPU away. */
-			vmm_fail(v, "did not finish after the stop request");
+			/* A guest that ignores the request: take the vCPU away. */
+			vmm_fail(v, "did not stop when asked");
 			vcpu_kick(v);
 			pthread_join(v->thread, NULL);
 		}
@@ -264,6 +264,23 @@ int vmm_join(struct vmm *m, double timeout_s)
 		m->refresher = 0;
 	}
 	return r;
+}
+
+int vmm_join(struct vmm *m, double timeout_s)
+{
+	return join_all(m, timeout_s);
+}
+
+int vmm_pause(struct vmm *m, double timeout_s)
+{
+	uint32_t i;
+
+	atomic_store(&m->pausing, true);
+	for (i = 0; i < m->nr_vcpus; i++) {
+		vcpu_kick(&m->vcpus[i]);
+		sched_wake(&m->vcpus[i]);
+	}
+	return join_all(m, timeout_s);
 }
 
 void vmm_destroy(struct vmm *m)

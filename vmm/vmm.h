@@ -40,6 +40,7 @@ struct vmm {
 	pthread_cond_t gate;		/* every vCPU has made its first update */
 	uint32_t arrived;
 	atomic_bool stopping;		/* the guests were asked to finish */
+	atomic_bool pausing;		/* the vCPU threads are to stop where they can resume */
 
 	pthread_mutex_t fail_lock;	/* leaf: failures below and each vCPU's */
 	atomic_bool failed;
@@ -53,6 +54,13 @@ int vmm_start(struct vmm *m, struct vmm_err *e);
 void vmm_stop(struct vmm *m);
 /* Wait for every vCPU thread; 0 if all finished cleanly. */
 int vmm_join(struct vmm *m, double timeout_s);
+/*
+ * Stop every vCPU thread where the VM can be saved and resumed, without the
+ * guests knowing: out of KVM_RUN with any I/O completed, a vCPU that is down
+ * still down, a timed block waited out. 0, or -EIO if a vCPU failed or did
+ * not stop within @timeout_s.
+ */
+int vmm_pause(struct vmm *m, double timeout_s);
 void vmm_destroy(struct vmm *m);
 
 /*

@@ -95,6 +95,10 @@ static void each_bad_value_is_named_with_status_2(void **state)
 	rejects("--running", "0", "--running");
 	rejects("--running", "5", "--running");		/* more than the 4 vCPUs */
 	rejects("--running", "all", "--running");
+	rejects("--save-restore-at", "0", "--save-restore-at");
+	rejects("--save-restore-at", "never", "--save-restore-at");
+	rejects("--save-restore-at", "5", "--save-restore-at");	/* not before the end (5 s) */
+	rejects("--restore-clock", "sideways", "--restore-clock");
 }
 
 static void unknown_options_and_missing_values_are_named(void **state)

@@ -9,6 +9,7 @@
 
 long console_io(struct hcall *h)
 {
+	FILE *out = h->v->vmm->cfg.console ? h->v->vmm->cfg.console : stderr;
 	uint64_t count = hcall_arg(h, 1), p = hcall_arg(h, 2), n;
 	char buf[256];
 
@@ -26,7 +27,7 @@ long console_io(struct hcall *h)
 		n = count < sizeof(buf) ? count : sizeof(buf);
 		if (hcall_read(h, p, buf, n))
 			return -XEN_EFAULT;
-		fprintf(stderr, "%.*s", (int)n, buf);
+		fprintf(out, "%.*s", (int)n, buf);
 	}
 	return 0;
 }

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* HYPERVISOR_console_io: what the guest writes goes to the VMM's stderr. */
+/* HYPERVISOR_console_io: what the guest writes goes to the VMM's console (stderr). */
 #ifndef XRS_VMM_XEN_CONSOLE_H
 #define XRS_VMM_XEN_CONSOLE_H
 

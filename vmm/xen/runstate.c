@@ -160,7 +160,79 @@ static long set_area_in_window(struct vmm_vcpu *t, uint64_t page1, uint64_t page
 	if (mem_map_ram_page(gm, t->rs.window, page1) ||
 	    mem_map_ram_page(gm, t->rs.window + MEM_PAGE, page2))
 		return -XEN_EFAULT;
+	t->rs.window_ram[0] = page1;
+	t->rs.window_ram[1] = page2;
 	return set_area(t, window_gpa(t) + offset);
+}
+
+int runstate_save_vm(struct vmm *m, bool *long_mode, bool *update_flag)
+{
+	struct kvm_xen_hvm_attr a = { .type = KVM_XEN_ATTR_TYPE_LONG_MODE };
+	int r;
+
+	*long_mode = *update_flag = false;
+	if (!m->xrs)
+		return 0;
+	r = xrs_vm_get_attr(m->xrs, &a);
+	*long_mode = a.u.long_mode;
+	a.type = KVM_XEN_ATTR_TYPE_RUNSTATE_UPDATE_FLAG;
+	if (!r)
+		r = xrs_vm_get_attr(m->xrs, &a);
+	*update_flag = XRS_HVM_ATTR_UPDATE_FLAG(&a);
+	return r;
+}
+
+int runstate_save_vcpu(struct vmm_vcpu *v, struct xen_runstate_saved *out)
+{
+	int r;
+
+	memset(out, 0, sizeof(*out));
+	out->area_gpa = KVM_XEN_INVALID_GPA;
+	if (!v->rs.xrs)
+		return 0;
+	runstate_book_to_now(v);
+	r = runstate_get(v, &out->data);
+	if (r)
+		return r;
+	/* Not running while it moves: QEMU saves a running vCPU as runnable. */
+	if (out->data.u.runstate.state == XRS_RUNSTATE_RUNNING)
+		out->data.u.runstate.state = XRS_RUNSTATE_RUNNABLE;
+	out->area_gpa = v->rs.area_gpa;
+	if (mem_region_at(&v->vmm->mc.mem, v->rs.area_gpa) != mem_ram_region(&v->vmm->mc.mem))
+		memcpy(out->window_ram, v->rs.window_ram, sizeof(out->window_ram));
+	return 0;
+}
+
+int runstate_restore_vm(struct vmm *m, bool long_mode, bool update_flag)
+{
+	struct kvm_xen_hvm_attr a = { .type = KVM_XEN_ATTR_TYPE_RUNSTATE_UPDATE_FLAG };
+	int r;
+
+	if (!m->xrs)
+		return 0;
+	r = runstate_set_long_mode(m, long_mode);
+	XRS_HVM_ATTR_UPDATE_FLAG(&a) = update_flag;
+	return r ? r : xrs_vm_set_attr(m->xrs, &a);
+}
+
+int runstate_restore_vcpu(struct vmm_vcpu *v, const struct xen_runstate_saved *in)
+{
+	uint64_t gpa = in->area_gpa;
+	long r;
+
+	if (!v->rs.xrs)
+		return 0;
+	r = xrs_vcpu_set_attr(v->rs.xrs, &in->data);
+	if (r || gpa == KVM_XEN_INVALID_GPA)
+		return (int)r;
+	pthread_mutex_lock(&v->lock);
+	if (in->window_ram[0] || in->window_ram[1])
+		r = set_area_in_window(v, in->window_ram[0], in->window_ram[1],
+				       gpa & (MEM_PAGE - 1));
+	else
+		r = set_area(v, gpa);
+	pthread_mutex_unlock(&v->lock);
+	return (int)r;
 }
 
 static uint32_t area_len(const struct hcall *h)

@@ -15,6 +15,7 @@
 #ifndef XRS_VMM_XEN_RUNSTATE_H
 #define XRS_VMM_XEN_RUNSTATE_H
 
+#include <stdbool.h>
 #include <stdint.h>
 #include <xrs/xrs.h>
 #include "error.h"
@@ -28,6 +29,14 @@ struct xen_runstate_vcpu {
 	struct xrs_vcpu *xrs;		/* NULL: run without accounting */
 	uint64_t area_gpa;		/* registered area, or KVM_XEN_INVALID_GPA */
 	uint8_t *window;		/* its two window pages */
+	uint64_t window_ram[2];		/* the RAM pages they show */
+};
+
+/* What moves with a vCPU to another VM (migrate.h). */
+struct xen_runstate_saved {
+	struct kvm_xen_vcpu_attr data;	/* RUNSTATE_DATA; a running vCPU saved as runnable */
+	uint64_t area_gpa;		/* KVM_XEN_INVALID_GPA: none */
+	uint64_t window_ram[2];		/* an area in the window: the RAM pages it showed */
 };
 
 /* The libxrs VM over RAM and the windows (and KVM's Xen config): 0 or -errno. */
@@ -49,6 +58,16 @@ void runstate_book_to_now(struct vmm_vcpu *v);
 int runstate_get(struct vmm_vcpu *v, struct kvm_xen_vcpu_attr *d);
 /* The guest's width changed (hypercall-page MSR): LONG_MODE. */
 int runstate_set_long_mode(struct vmm *m, int long_mode);
+
+/*
+ * Save and restore, in QEMU's order: the VM's attributes, then per vCPU
+ * RUNSTATE_DATA, then its area (written at once). The caller has restored
+ * the guest's clock (KVM_SET_CLOCK) before, so DATA is checked against it.
+ */
+int runstate_save_vm(struct vmm *m, bool *long_mode, bool *update_flag);
+int runstate_save_vcpu(struct vmm_vcpu *v, struct xen_runstate_saved *out);
+int runstate_restore_vm(struct vmm *m, bool long_mode, bool update_flag);
+int runstate_restore_vcpu(struct vmm_vcpu *v, const struct xen_runstate_saved *in);
 
 /* The hypercalls. */
 long runstate_register_va(struct hcall *h, struct vmm_vcpu *t, uint64_t arg);

@@ -120,7 +120,9 @@ void sched_block(struct vmm_vcpu *v)
 	runstate_set(v, XRS_RUNSTATE_BLOCKED);
 	HOOK(v, block_begin);
 	for (;;) {
-		if (atomic_load(&m->stopping) || !v->sched.up) {
+		/* A pause ends only a block no timer ends: Xen may wake one early. */
+		if (atomic_load(&m->stopping) || !v->sched.up ||
+		    (!timed && atomic_load(&m->pausing))) {
 			timed = false;		/* ended by the stop or VCPUOP_down */
 			break;
 		}
@@ -152,7 +154,7 @@ void sched_wait_up(struct vmm_vcpu *v)
 
 	runstate_set(v, XRS_RUNSTATE_OFFLINE);
 	HOOK(v, offline_begin);
-	while (!v->sched.up && !atomic_load(&m->stopping))
+	while (!v->sched.up && !atomic_load(&m->stopping) && !atomic_load(&m->pausing))
 		pthread_cond_wait(&v->cond, &v->lock);
 	if (!v->sched.up)
 		return;
