@@ -6,7 +6,7 @@ FUZZ_DIR     := $(BUILD)/fuzz
 FUZZ_TARGETS := $(FUZZ_DIR)/fuzz_attr $(FUZZ_DIR)/fuzz_hypercall
 FUZZ_SECONDS ?= 30
 
-$(FUZZ_DIR)/%.o: CFLAGS += -Ivmm -Iguest
+$(FUZZ_DIR)/%.o: CFLAGS += -Ivmm -Iguest -Itests/common
 
 $(FUZZ_DIR)/fuzz_attr: $(FUZZ_DIR)/fuzz_attr.o $(LIB)
 	@printf "  %-8s %s\n" LD $@
@@ -14,7 +14,7 @@ $(FUZZ_DIR)/fuzz_attr: $(FUZZ_DIR)/fuzz_attr.o $(LIB)
 
 # The hypercall target fakes KVM under the VMM: its ioctls and kvm_run.
 $(FUZZ_DIR)/fuzz_hypercall: LDFLAGS += -Wl,--wrap=ioctl,--wrap=mmap
-$(FUZZ_DIR)/fuzz_hypercall: $(FUZZ_DIR)/fuzz_hypercall.o $(VMM_LIB) $(LIB)
+$(FUZZ_DIR)/fuzz_hypercall: $(FUZZ_DIR)/fuzz_hypercall.o $(FAKE_IOCTL_OBJ) $(VMM_LIB) $(LIB)
 	@printf "  %-8s %s\n" LD $@
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 

@@ -19,6 +19,7 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <xrs/xrs.h>
+#include "input.h"
 
 #define PAGE		4096u
 #define RAM_GPA		0x10000ull		/* RAM A: 3 pages; RAM B: the next one */
@@ -179,25 +180,6 @@ static void check(struct xrs_vcpu *v, const char *op, int got, int want)
 }
 
 /* ---- the input: a byte stream of operations -------------------------------- */
-
-struct input {
-	const uint8_t *p;
-	size_t n;
-};
-
-static uint64_t take(struct input *in, unsigned int bytes)
-{
-	uint64_t v = 0;
-
-	while (bytes--) {
-		v = v << 8 | (in->n ? *in->p : 0);
-		if (in->n) {
-			in->p++;
-			in->n--;
-		}
-	}
-	return v;
-}
 
 /* States worth trying: the four, the first invalid ones, and -1. */
 static uint64_t pick_state(uint8_t b)

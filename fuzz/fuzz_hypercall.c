@@ -2,7 +2,7 @@
 /*
  * libFuzzer target: the VMM's Xen hypercall decoder and dispatcher fed
  * hostile guest arguments. The VM is made by vmm_create itself, over a fake
- * KVM (this binary is linked with -Wl,--wrap=ioctl,--wrap=mmap): its vCPUs'
+ * KVM (linked with fake-ioctl.o and -Wl,--wrap=ioctl,--wrap=mmap): its vCPUs'
  * registers, page tables (identity, plus the test guests' window of two
  * non-adjacent pages), clock and kvm_run are the fuzzer's. Each input is a
  * guest's memory scratch and a sequence of hypercalls, by the port stub or
@@ -23,6 +23,8 @@
 #include <sys/sysmacros.h>
 #include <unistd.h>
 #include "abi.h"
+#include "fake-ioctl.h"
+#include "input.h"
 #include "vmm.h"
 #include "xen/hypercall.h"
 #include "xen/runstate.h"
@@ -92,8 +94,18 @@ static int translate(struct kvm_translation *tr)
 	return 0;
 }
 
-static int fake_ioctl(struct fake_fd *f, unsigned long req, void *arg)
+/* The fake's fds, the device included, are all /dev/null. */
+static bool is_dev_null(int fd)
 {
+	struct stat st;
+
+	return !fstat(fd, &st) && S_ISCHR(st.st_mode) && st.st_rdev == makedev(1, 3);
+}
+
+int fake_ioctl(int fd, unsigned long req, void *arg)
+{
+	struct fake_fd *f = fake(fd);
+
 	switch (req) {
 	case KVM_GET_API_VERSION:
 		return KVM_API_VERSION;
@@ -142,31 +154,8 @@ static int fake_ioctl(struct fake_fd *f, unsigned long req, void *arg)
 	return -1;
 }
 
-int __real_ioctl(int fd, unsigned long req, ...);
-int __wrap_ioctl(int fd, unsigned long req, ...);
 void *__real_mmap(void *addr, size_t len, int prot, int flags, int fd, off_t off);
 void *__wrap_mmap(void *addr, size_t len, int prot, int flags, int fd, off_t off);
-
-/* The fake's fds, the device included, are all /dev/null. */
-static bool is_dev_null(int fd)
-{
-	struct stat st;
-
-	return !fstat(fd, &st) && S_ISCHR(st.st_mode) && st.st_rdev == makedev(1, 3);
-}
-
-int __wrap_ioctl(int fd, unsigned long req, ...)
-{
-	va_list ap;
-	void *arg;
-
-	va_start(ap, req);
-	arg = va_arg(ap, void *);
-	va_end(ap);
-	if (!is_dev_null(fd))
-		return __real_ioctl(fd, req, arg);
-	return fake_ioctl(fake(fd), req, arg);
-}
 
 /* kvm_run of a fake vCPU: plain memory. */
 void *__wrap_mmap(void *addr, size_t len, int prot, int flags, int fd, off_t off)
@@ -180,25 +169,6 @@ void *__wrap_mmap(void *addr, size_t len, int prot, int flags, int fd, off_t off
 }
 
 /* ---- the input --------------------------------------------------------------- */
-
-struct input {
-	const uint8_t *p;
-	size_t n;
-};
-
-static uint64_t take(struct input *in, unsigned int bytes)
-{
-	uint64_t v = 0;
-
-	while (bytes--) {
-		v = v << 8 | (in->n ? *in->p : 0);
-		if (in->n) {
-			in->p++;
-			in->n--;
-		}
-	}
-	return v;
-}
 
 /* Mostly the hypercalls the VMM answers; any number now and then. */
 static uint32_t pick_nr(uint8_t b)
@@ -290,8 +260,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	uint8_t *scratch;
 	int calls = 0;
 
-	if (!devnull)
+	if (!devnull) {
 		devnull = fopen("/dev/null", "w");
+		fake_ioctl_owns = is_dev_null;
+	}
 	cfg.console = devnull;
 	guest_64 = cfg.bits == GUEST_64;
 	/* The device is /dev/null: the fake answers it as /dev/kvm. */

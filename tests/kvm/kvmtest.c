@@ -6,6 +6,8 @@
 #include <unistd.h>
 #include "boot.h"
 #include "kvmtest.h"
+#include "stats.h"
+#include "vmm.h"
 #include "xen/hcall-page.h"
 
 void kt_require_kvm(void)
@@ -160,4 +162,23 @@ void kt_hcall_return(struct kvm_cpu *c, long value)
 	TEST_ASSERT_OK(kvm_cpu_get_regs(c, &regs), "KVM_GET_REGS");
 	regs.rax = (uint64_t)value;
 	TEST_ASSERT_OK(kvm_cpu_set_regs(c, &regs), "KVM_SET_REGS");
+}
+
+void kt_assert_vmm_clean(struct vmm *m)
+{
+	uint32_t i;
+
+	for (i = 0; i < m->nr_vcpus; i++) {
+		struct vmm_vcpu_sample s;
+
+		vmm_sample_vcpu(m, i, true, &s);
+		if (s.failed)
+			fail_msg("vCPU %u: %s", i, s.error);
+		if (s.violations || s.host_violations)
+			fail_msg("vCPU %u: %llu guest and %llu host checks failed", i,
+				 (unsigned long long)s.violations,
+				 (unsigned long long)s.host_violations);
+	}
+	if (atomic_load(&m->failed))
+		fail_msg("the VM failed: %s", m->failure.msg);
 }

@@ -67,4 +67,8 @@ void kt_assert_no_guest_fail(struct ktest *t, const struct kt_event *ev);
 /* Set the hypercall's return value (rax). */
 void kt_hcall_return(struct kvm_cpu *c, long value);
 
+struct vmm;
+/* A VM of the VMM, stopped: no vCPU failed, no guest or host check failed. */
+void kt_assert_vmm_clean(struct vmm *m);
+
 #endif

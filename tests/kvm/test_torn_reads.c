@@ -24,7 +24,7 @@
 #include <unistd.h>
 #include "area-view.h"
 #include "kvmtest.h"
-#include "util/hosttime.h"
+#include "sources.h"
 #include "util/pin.h"
 
 #define PAGE		4096u
@@ -44,21 +44,6 @@ struct race {
 	_Atomic uint64_t steal;
 	uint64_t snapshots, torn;
 };
-
-static uint64_t now_ns(void *opaque)
-{
-	(void)opaque;
-	return mono_ns();
-}
-
-static uint64_t steal_ns(void *opaque, const struct xrs_vcpu *v)
-{
-	(void)v;
-	return atomic_load(&((struct race *)opaque)->steal);
-}
-
-static const struct xrs_clock_ops clock_ops = { .now_ns = now_ns };
-static const struct xrs_steal_ops steal_ops = { .run_delay_ns = steal_ns };
 
 static void *vcpu_thread(void *arg)
 {
@@ -128,8 +113,8 @@ static void *guest_reader(void *arg)
 static void race_at(struct race *r, uint64_t gpa, bool long_mode, bool flag)
 {
 	struct xrs_vm_params p = {
-		.vm_fd = -1, .backend = XRS_BACKEND_USER, .clock = &clock_ops,
-		.steal = &steal_ops, .steal_opaque = r,
+		.vm_fd = -1, .backend = XRS_BACKEND_USER, .clock = &test_mono_clock,
+		.steal = &test_counter_steal, .steal_opaque = &r->steal,
 	};
 	struct kvm_xen_hvm_attr h = { .type = KVM_XEN_ATTR_TYPE_LONG_MODE };
 	struct kvm_xen_vcpu_attr a = { .type = KVM_XEN_VCPU_ATTR_TYPE_RUNSTATE_ADDR };

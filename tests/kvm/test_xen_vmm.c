@@ -39,22 +39,6 @@ static struct vmm *vm_run(struct vmm_config *cfg, double seconds)
 	return m;
 }
 
-static void assert_clean(struct vmm *m)
-{
-	uint32_t i;
-
-	for (i = 0; i < m->nr_vcpus; i++) {
-		struct vmm_vcpu_sample s;
-
-		vmm_sample_vcpu(m, i, true, &s);
-		if (s.failed)
-			fail_msg("vCPU %u: %s", i, s.error);
-		assert_int_equal(s.violations, 0);
-		assert_int_equal(s.host_violations, 0);
-	}
-	assert_false(atomic_load(&m->failed));
-}
-
 static void area_views(enum guest_width bits)
 {
 	struct views w = { 0 };
@@ -64,7 +48,7 @@ static void area_views(enum guest_width bits)
 
 	kt_require_kvm();
 	m = vm_run(&cfg, 0);
-	assert_clean(m);
+	kt_assert_vmm_clean(m);
 	if (w.bad)
 		fail_msg("%u bad views: %s", w.bad, w.why);
 	assert_int_equal(w.steps[0], 5);	/* + the non-adjacent window */
@@ -98,7 +82,7 @@ static void timed_blocks_book_at_least_their_time_as_blocked(void **state)
 	(void)state;
 	kt_require_kvm();
 	m = vm_run(&cfg, 1.0);
-	assert_clean(m);
+	kt_assert_vmm_clean(m);
 	assert_true(atomic_load(&m->vcpus[0].check.block_checks) > 0);
 	TEST_ASSERT_OK(runstate_get(&m->vcpus[0], &d), "GET RUNSTATE_DATA");
 	assert_true(d.u.runstate.time_blocked > d.u.runstate.time_running);
@@ -114,7 +98,7 @@ static void a_vcpu_kept_down_books_at_least_that_time_as_offline(void **state)
 	(void)state;
 	kt_require_kvm();
 	m = vm_run(&cfg, 1.5);
-	assert_clean(m);
+	kt_assert_vmm_clean(m);
 	/* vCPU 0 takes the last one down every 200 ms; each return is checked. */
 	assert_true(atomic_load(&m->vcpus[2].check.offline_checks) > 0);
 	print_message("%llu down/up rounds checked\n",
@@ -133,7 +117,7 @@ static void four_vcpus_on_one_cpu_get_their_run_delay_as_runnable(void **state)
 	(void)state;
 	kt_require_kvm();
 	m = vm_run(&cfg, 2.0);
-	assert_clean(m);
+	kt_assert_vmm_clean(m);
 	for (i = 0; i < 4; i++) {
 		struct kvm_xen_vcpu_attr d;
 		struct vmm_vcpu *v = &m->vcpus[i];
@@ -162,7 +146,7 @@ static void other_vcpus_areas_read_with_the_flag_hold_the_invariants(void **stat
 	(void)state;
 	kt_require_kvm();
 	m = vm_run(&cfg, 1.5);
-	assert_clean(m);
+	kt_assert_vmm_clean(m);
 	for (i = 0; i < 4; i++) {
 		struct vmm_vcpu_sample s;
 
@@ -182,7 +166,7 @@ static void hostile(enum guest_width bits)
 
 	kt_require_kvm();
 	m = vm_run(&cfg, 0);
-	assert_clean(m);
+	kt_assert_vmm_clean(m);
 	assert_true(atomic_load(&m->vcpus[0].done) && atomic_load(&m->vcpus[1].done));
 	/* After all that, a good area matched GET DATA. */
 	assert_true(atomic_load(&m->vcpus[0].check.host_checks) > 0);

@@ -43,8 +43,9 @@ static void spin_until(uint64_t t)
 		;
 }
 
-int fake_ioctl(unsigned long req, void *arg)
+int fake_ioctl(int fd, unsigned long req, void *arg)
 {
+	(void)fd;
 	if (req == KVM_GET_CLOCK) {
 		struct kvm_clock_data *d = arg;
 		uint64_t until;

@@ -12,7 +12,7 @@
 #include <string.h>
 #include <time.h>
 #include "harness.h"
-#include "util/hosttime.h"
+#include "sources.h"
 
 #define AREA	(P - 13)	/* 64-bit, split, flag byte on the second page */
 #define ITERS	200000
@@ -22,21 +22,6 @@ struct shared {
 	atomic_bool stop;
 	_Atomic uint64_t steal;		/* the vCPU thread's fake run delay */
 };
-
-static uint64_t now_ns(void *opaque)
-{
-	(void)opaque;
-	return mono_ns();
-}
-
-static uint64_t steal_ns(void *opaque, const struct xrs_vcpu *v)
-{
-	(void)v;
-	return atomic_load(&((struct shared *)opaque)->steal);
-}
-
-static const struct xrs_clock_ops real_clock = { .now_ns = now_ns };
-static const struct xrs_steal_ops counter_steal = { .run_delay_ns = steal_ns };
 
 static void *vcpu_thread(void *arg)
 {
@@ -116,7 +101,8 @@ static void attr_calls_and_readers_race_enter_exit_safely(void **state)
 	static struct shared s;
 	struct xrs_vm_params p = {
 		.vm_fd = -1, .backend = XRS_BACKEND_USER,
-		.clock = &real_clock, .steal = &counter_steal, .steal_opaque = &s,
+		.clock = &test_mono_clock, .steal = &test_counter_steal,
+		.steal_opaque = &s.steal,
 	};
 	pthread_t vt, mt;
 	struct kvm_xen_vcpu_attr d;

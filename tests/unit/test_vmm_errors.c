@@ -18,8 +18,9 @@
 #include "vmm.h"
 
 /* This VM's clock cannot be read. */
-int fake_ioctl(unsigned long req, void *arg)
+int fake_ioctl(int fd, unsigned long req, void *arg)
 {
+	(void)fd;
 	(void)req;
 	(void)arg;
 	errno = EIO;
