@@ -31,7 +31,7 @@ CFLAGS  += -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-fram
 LDFLAGS += -fsanitize=address,undefined
 endif
 ifeq ($(SAN),tsan)
-CFLAGS  += -fsanitize=thread -fno-omit-frame-pointer
+CFLAGS  += -fsanitize=thread -fno-omit-frame-pointer -DXRS_TSAN
 LDFLAGS += -fsanitize=thread
 endif
 ifeq ($(SAN),fuzz)

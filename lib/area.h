@@ -8,8 +8,10 @@
 #ifndef XRS_AREA_H
 #define XRS_AREA_H
 
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include <string.h>
 #include "engine.h"
 #include "guestmem.h"
 
@@ -23,6 +25,7 @@ struct area_plan {
 	uint16_t len2;		/* bytes on the second, 0 if none */
 	uint16_t times_ofs;	/* offset of state_entry_time: 8 or 4 */
 	bool ready;		/* every page it needs is mapped */
+	bool in_place;		/* all of it on the first page (so ready): the hot path */
 };
 
 /*
@@ -47,6 +50,98 @@ struct area {
 int area_set(struct area *a, const struct guestmem *gm, uint64_t gpa, bool long_mode);
 void area_clear(struct area *a);
 
+/* The writer, inline for the hot path. ------------------------------------ */
+
+#ifdef XRS_AREA_TRACE
+/* Test builds log every store to guest memory and every barrier, in order. */
+void area_trace_store(const uint8_t *dst, uint32_t len);
+void area_trace_barrier(void);
+#else
+static inline void area_trace_store(const uint8_t *dst, uint32_t len)
+{
+	(void)dst;
+	(void)len;
+}
+
+static inline void area_trace_barrier(void)
+{
+}
+#endif
+
+static inline void area_put(uint8_t *dst, const void *src, uint32_t len)
+{
+	memcpy(dst, src, len);
+	area_trace_store(dst, len);
+}
+
+/*
+ * smp_wmb(). The reader is a guest on another CPU, outside the C memory
+ * model: what matters is the order of the stores the CPU performs. x86 does
+ * not reorder stores with stores, so a compiler barrier is the whole of it.
+ */
+static inline void area_wmb(void)
+{
+#if defined(__x86_64__) || defined(__i386__)
+	__asm__ __volatile__("" ::: "memory");
+#else
+	atomic_thread_fence(memory_order_release);
+#endif
+	area_trace_barrier();
+}
+
+static inline void area_put_flag_byte(uint8_t *p, uint64_t entry)
+{
+	*(volatile uint8_t *)p = (uint8_t)(entry >> 56);
+	area_trace_store(p, 1);
+}
+
+/*
+ * The flag protocol around the data stores. The flag is one byte, the top
+ * byte of state_entry_time: an unaligned or split u64 cannot be stored
+ * atomically, a byte always can.
+ */
+static inline uint64_t area_flag_begin(uint8_t *flag, uint64_t entry, bool update_flag)
+{
+	if (!update_flag)
+		return entry;
+	entry |= XEN_RUNSTATE_UPDATE;
+	area_put_flag_byte(flag, entry);
+	area_wmb();
+	return entry;
+}
+
+static inline void area_flag_end(uint8_t *flag, uint64_t entry, bool update_flag)
+{
+	area_wmb();
+	if (update_flag) {
+		area_put_flag_byte(flag, entry);
+		area_wmb();
+	}
+}
+
+/*
+ * In place, the common case: no calls, so no registers to save. The 64-bit
+ * padding is left as the guest has it. The plan's fields are read once,
+ * since the stores below may alias anything.
+ */
+static inline void area_write_in_place(const struct area_plan *p, const struct rs_state *rs,
+				       bool update_flag)
+{
+	uint8_t *base = p->p1, *flag = p->flag;
+	uint32_t ofs = p->times_ofs;
+	int32_t state = (int32_t)rs->state;
+	uint64_t entry = area_flag_begin(flag, rs->entry, update_flag);
+
+	area_put(base, &state, sizeof(state));
+	area_put(base + ofs, &entry, sizeof(entry));
+	area_put(base + ofs + 8, rs->times, sizeof(rs->times));
+	area_flag_end(flag, rs->entry, update_flag);
+}
+
+/* area.c: every write but a ready plan's in place. */
+int area_write_slow(struct area *a, const struct guestmem *gm, const struct rs_state *rs,
+		    bool long_mode, bool update_flag, bool atomic);
+
 /*
  * Publish @rs into the guest area. @atomic mirrors KVM's preemption path:
  * it never maps anything, so only a write that needs a second page never
@@ -54,7 +149,16 @@ void area_clear(struct area *a);
  * The non-atomic path maps that page. Returns 0 if written, -EFAULT if
  * skipped (the guest copy is stale until the next successful write).
  */
-int area_write(struct area *a, const struct guestmem *gm, const struct rs_state *rs,
-	       bool long_mode, bool update_flag, bool atomic);
+static inline int area_write(struct area *a, const struct guestmem *gm,
+			     const struct rs_state *rs, bool long_mode, bool update_flag,
+			     bool atomic)
+{
+	const struct area_plan *p = &a->plan[long_mode];
+
+	if (__builtin_expect(!p->in_place, 0))
+		return area_write_slow(a, gm, rs, long_mode, update_flag, atomic);
+	area_write_in_place(p, rs, update_flag);
+	return 0;
+}
 
 #endif /* XRS_AREA_H */

@@ -64,32 +64,36 @@ static int set_addr(struct xrs_vcpu *v, uint64_t gpa)
 	return 0;
 }
 
-static int set_current(struct xrs_vcpu *v, uint64_t state)
+/* The guest clock and the run delay, read before the vCPU's lock is taken. */
+struct sample {
+	uint64_t now, rd;
+};
+
+static int set_current(struct xrs_vcpu *v, uint64_t state, const struct sample *t)
 {
-	vcpu_update(v, (uint32_t)state, vcpu_now(v), vcpu_run_delay(v));
+	vcpu_update(v, (uint32_t)state, t->now, t->rd);
 	return 0;
 }
 
-static int set_data(struct xrs_vcpu *v, const struct rs_fields *f)
+static int set_data(struct xrs_vcpu *v, const struct rs_fields *f, const struct sample *t)
 {
-	int r = rs_check_data(f, vcpu_now(v));
+	int r = rs_check_data(f, t->now);
 
 	if (r)
 		return r;
 	/* No guest write: the next update refreshes the guest's copy. */
-	rs_set_data(&v->rs, f, vcpu_run_delay(v));
+	rs_set_data(&v->rs, f, t->rd != STEAL_NONE ? t->rd : v->rs.last_steal);
 	return 0;
 }
 
-static int set_adjust(struct xrs_vcpu *v, const struct rs_fields *d)
+static int set_adjust(struct xrs_vcpu *v, const struct rs_fields *d, const struct sample *t)
 {
-	uint64_t now = vcpu_now(v);
-	int r = rs_adjust(&v->rs, d, now);
+	int r = rs_adjust(&v->rs, d, t->now);
 
 	if (r)
 		return r;
 	if (rs_state_valid(d->state))
-		vcpu_update(v, (uint32_t)d->state, now, vcpu_run_delay(v));
+		vcpu_update(v, (uint32_t)d->state, t->now, t->rd);
 	else
 		vcpu_write_area(v, false);
 	return 0;
@@ -98,6 +102,7 @@ static int set_adjust(struct xrs_vcpu *v, const struct rs_fields *d)
 static int user_set_attr(struct xrs_vcpu *v, const struct kvm_xen_vcpu_attr *attr)
 {
 	struct xrs_vm *vm = v->vm;
+	struct sample t = { 0, STEAL_NONE };
 	struct rs_fields f;
 	int r;
 
@@ -116,24 +121,36 @@ static int user_set_attr(struct xrs_vcpu *v, const struct kvm_xen_vcpu_attr *att
 		pthread_mutex_unlock(&vm->lock);
 		return r;
 	}
+	/*
+	 * No syscall under the vCPU's lock: the run delay is read first (the
+	 * engine takes an early sample). The clock is read under it, as KVM
+	 * reads it under the vCPU's mutex: the checks see the clock and the
+	 * state of one moment.
+	 */
+	if (attr->type == KVM_XEN_VCPU_ATTR_TYPE_RUNSTATE_CURRENT ||
+	    attr->type == KVM_XEN_VCPU_ATTR_TYPE_RUNSTATE_DATA ||
+	    (attr->type == KVM_XEN_VCPU_ATTR_TYPE_RUNSTATE_ADJUST && rs_state_valid(f.state)))
+		t.rd = vcpu_run_delay(v);
 	spin_lock(&v->lock);
+	if (attr->type != KVM_XEN_VCPU_ATTR_TYPE_RUNSTATE_ADDR)
+		t.now = vcpu_now(v);
 	switch (attr->type) {
 	case KVM_XEN_VCPU_ATTR_TYPE_RUNSTATE_ADDR:
 		r = set_addr(v, attr->u.gpa);
 		break;
 	case KVM_XEN_VCPU_ATTR_TYPE_RUNSTATE_CURRENT:
-		r = set_current(v, f.state);
+		r = set_current(v, f.state, &t);
 		break;
 	case KVM_XEN_VCPU_ATTR_TYPE_RUNSTATE_DATA:
-		r = set_data(v, &f);
+		r = set_data(v, &f, &t);
 		break;
 	default:
-		r = set_adjust(v, &f);
+		r = set_adjust(v, &f, &t);
 		break;
 	}
 	/* Whatever changed, the next enter() books and publishes at once. */
 	if (!r) {
-		v->update_due = true;
+		atomic_store_explicit(&v->update_due, true, memory_order_relaxed);
 		vcpu_publish(v);
 	}
 	spin_unlock(&v->lock);

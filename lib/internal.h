@@ -58,9 +58,18 @@ struct vcpu_pub {
 	atomic_int in_guest;
 };
 
+/*
+ * Bump a counter of one writer (the vCPU's lock holder, or its thread) that
+ * readers load relaxed. On x86 one increment of memory does it; the C11
+ * load and store, which TSan follows, everywhere else.
+ */
+#if defined(__x86_64__) && !defined(__SANITIZE_THREAD__) && !defined(XRS_TSAN)
+#define counter_inc(c)	__asm__ __volatile__("incq %0" : "+m"(*(uint64_t *)(c)))
+#else
 #define counter_inc(c) \
 	atomic_store_explicit(c, atomic_load_explicit(c, memory_order_relaxed) + 1, \
 			      memory_order_relaxed)
+#endif
 
 struct xrs_vcpu {
 	struct xrs_vm *vm;
@@ -68,29 +77,53 @@ struct xrs_vcpu {
 	uint32_t id;
 	int fd;
 
+	/* The VM's, copied at creation: what enter() needs, one load away. */
+	bool user;				/* the user backend: the hooks work */
+	/* ...and kept in step with it under the VM lock (vm_settings_changed). */
+	atomic_bool long_mode, update_flag;
+	_Atomic uint64_t steal_interval_ns;
+	uint64_t (*now_ns)(void *opaque);
+	void *clock_opaque;
+	uint64_t (*run_delay_ns)(void *opaque, const struct xrs_vcpu *v);
+	void *steal_opaque;
+
 	/*
-	 * Guards everything below. Taken by enter() and by attr calls (under
-	 * the VM lock), never the other way round.
+	 * Guards everything below (spinlock.h says how it is used). Taken by
+	 * enter() and by attr calls, under the VM lock, never the other way
+	 * round. update_due is also read without it, as a hint.
 	 */
 	struct spinlock lock;
 	struct rs_state rs;
 	struct area area;
+	atomic_bool update_due;		/* the next enter() must update */
+	/* Written by enter() only, on the vCPU's thread. */
 	uint64_t last_update_ns;	/* guest time of enter()'s last update */
-	bool update_due;		/* the next enter() must update */
-	int schedstat_fd;		/* the bound thread's, or -1 */
+	/* The bound thread's schedstat, or -1: set by bind (both locks), read by
+	 * enter() on that thread and by attr calls under the VM lock. */
+	int schedstat_fd;
 
 	struct vcpu_pub pub;
 };
 
-/* vcpu.c: one accounting update to @state and, if the area is set, a write. */
+/* A steal source's "no sample": the update then books no steal now. */
+#define STEAL_NONE	UINT64_MAX
+
+/*
+ * vcpu.c. Reading the clock and the run delay may be a syscall: callers do
+ * it before they take the vCPU's lock, and book with the lock held.
+ */
+uint64_t vcpu_now(const struct xrs_vcpu *v);
+uint64_t vcpu_run_delay(struct xrs_vcpu *v);	/* maybe STEAL_NONE */
+/* One accounting update to @state and, if the area is set, a write. Lock held. */
 void vcpu_update(struct xrs_vcpu *v, uint32_t state, uint64_t now, uint64_t run_delay);
-/* Write the guest area from current state (non-atomic path), if active. */
+/* Write the guest area from current state (non-atomic path), if active. Lock held. */
 void vcpu_write_area(struct xrs_vcpu *v, bool atomic);
 void vcpu_publish(struct xrs_vcpu *v);
-uint64_t vcpu_now(const struct xrs_vcpu *v);
-uint64_t vcpu_run_delay(struct xrs_vcpu *v);
 
-/* steal.c: the default steal source, /proc/self/task/<tid>/schedstat. */
+/* vm.c: copy the VM's layout, flag and interval into every vCPU (VM lock held). */
+void vm_settings_changed(struct xrs_vm *vm);
+
+/* steal.c: the default steal source, the bound thread's run delay (STEAL_NONE unbound). */
 extern const struct xrs_steal_ops steal_schedstat_ops;
 bool steal_schedstat_available(void);
 /* Open the calling thread's schedstat: an fd, or -errno. */

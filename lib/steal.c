@@ -17,7 +17,7 @@ static uint64_t schedstat_steal(void *opaque, const struct xrs_vcpu *v)
 
 	(void)opaque;
 	/* Unbound or unreadable: no new steal rather than a bogus jump. */
-	return rd >= 0 ? (uint64_t)rd : v->rs.last_steal;
+	return rd >= 0 ? (uint64_t)rd : STEAL_NONE;
 }
 
 const struct xrs_steal_ops steal_schedstat_ops = { .run_delay_ns = schedstat_steal };

@@ -3,26 +3,27 @@
 #include <stdlib.h>
 #include <unistd.h>
 #include "internal.h"
+#include "util/schedstat.h"
 
 /* The enter path: inlined into xrs_vcpu_enter, still callable from attr.c. */
 #define HOT_INLINE __attribute__((always_inline)) inline
 
 HOT_INLINE uint64_t vcpu_now(const struct xrs_vcpu *v)
 {
-	return v->vm->clock->now_ns(v->vm->clock_opaque);
+	return v->now_ns(v->clock_opaque);
 }
 
 HOT_INLINE uint64_t vcpu_run_delay(struct xrs_vcpu *v)
 {
 	counter_inc(&v->pub.steal_samples);
-	return v->vm->steal->run_delay_ns(v->vm->steal_opaque, v);
+	return v->run_delay_ns(v->steal_opaque, v);
 }
 
 HOT_INLINE void vcpu_write_area(struct xrs_vcpu *v, bool atomic)
 {
 	struct xrs_vm *vm = v->vm;
-	bool lm = atomic_load_explicit(&vm->long_mode, memory_order_relaxed);
-	bool flag = atomic_load_explicit(&vm->update_flag, memory_order_relaxed);
+	bool lm = atomic_load_explicit(&v->long_mode, memory_order_relaxed);
+	bool flag = atomic_load_explicit(&v->update_flag, memory_order_relaxed);
 
 	if (!v->area.active)
 		return;
@@ -34,6 +35,13 @@ HOT_INLINE void vcpu_write_area(struct xrs_vcpu *v, bool atomic)
 
 HOT_INLINE void vcpu_update(struct xrs_vcpu *v, uint32_t state, uint64_t now, uint64_t run_delay)
 {
+	/*
+	 * No sample, or one read before the lock that another update's has
+	 * outrun (the bound thread's counter only grows): no steal from it now,
+	 * all of it at the next update, none twice.
+	 */
+	if (__builtin_expect(run_delay + 1 <= v->rs.last_steal, 0))	/* STEAL_NONE wraps */
+		run_delay = v->rs.last_steal;
 	rs_update(&v->rs, state, now, run_delay);
 	counter_inc(&v->pub.updates);
 	/* KVM writes from its preemption notifier, which may not sleep, for runnable. */
@@ -116,7 +124,14 @@ int xrs_vcpu_create(struct xrs_vm *vm, uint32_t vcpu_id, int vcpu_fd,
 	if (!v)
 		return -ENOMEM;
 	*v = (struct xrs_vcpu){ .vm = vm, .id = vcpu_id, .fd = vcpu_fd, .schedstat_fd = -1,
-				.update_due = true };
+				.user = vm->backend == XRS_BACKEND_USER };
+	if (v->user) {
+		v->now_ns = vm->clock->now_ns;
+		v->clock_opaque = vm->clock_opaque;
+		v->run_delay_ns = vm->steal->run_delay_ns;
+		v->steal_opaque = vm->steal_opaque;
+	}
+	atomic_init(&v->update_due, true);
 	spin_init(&v->lock);
 	atomic_init(&v->pub.seq, 0);
 
@@ -130,6 +145,7 @@ int xrs_vcpu_create(struct xrs_vm *vm, uint32_t vcpu_id, int vcpu_fd,
 		v->next = vm->vcpus;
 		vm->vcpus = v;
 		vm->nr_vcpus++;
+		vm_settings_changed(vm);
 	}
 	pthread_mutex_unlock(&vm->lock);
 
@@ -165,16 +181,20 @@ void xrs_vcpu_destroy(struct xrs_vcpu *v)
 
 int xrs_vcpu_bind_thread(struct xrs_vcpu *v)
 {
+	int64_t rd;
 	int fd, old;
 
 	if (!v)
 		return -EINVAL;
-	if (v->vm->backend != XRS_BACKEND_USER || v->vm->steal != &steal_schedstat_ops)
+	if (!v->user || v->vm->steal != &steal_schedstat_ops)
 		return 0;
 
 	fd = steal_schedstat_open();
 	if (fd < 0)
 		return fd;
+	rd = schedstat_run_delay(fd);
+	/* Attr calls sample the fd under the VM lock: swap it under that too. */
+	pthread_mutex_lock(&v->vm->lock);
 	spin_lock(&v->lock);
 	old = v->schedstat_fd;
 	v->schedstat_fd = fd;
@@ -182,36 +202,60 @@ int xrs_vcpu_bind_thread(struct xrs_vcpu *v)
 	 * The counter is now another thread's: its history is not this vCPU's
 	 * steal. (A fresh vCPU books nothing as steal on its first update anyway.)
 	 */
-	v->rs.last_steal = v->vm->steal->run_delay_ns(v->vm->steal_opaque, v);
+	if (rd >= 0)
+		v->rs.last_steal = (uint64_t)rd;
 	spin_unlock(&v->lock);
+	pthread_mutex_unlock(&v->vm->lock);
 	if (old >= 0)
 		close(old);
 	return 0;
 }
 
+/*
+ * KVM books running->running on every vcpu_load. Between steal samples that
+ * update changes nothing a later one would not (see
+ * xrs_vm_set_steal_interval), so it waits until one is due. A clock behind
+ * the last update (KVM_SET_CLOCK moved it back) wraps the unsigned
+ * difference: that update is made too, as KVM makes it, to resample the run
+ * delay that no later update may book.
+ */
+static inline bool update_due(struct xrs_vcpu *v, uint64_t now, uint32_t state)
+{
+	return relaxed_load(&v->update_due) || state != XRS_RUNSTATE_RUNNING ||
+	       now - v->last_update_ns >= relaxed_load(&v->steal_interval_ns);
+}
+
 void xrs_vcpu_enter(struct xrs_vcpu *v)
 {
-	uint64_t now;
+	uint64_t now, rd = STEAL_NONE;
+	bool sampled = false;
 
-	if (v->vm->backend != XRS_BACKEND_USER)
+	if (!v->user)
 		return;
-
-	spin_lock(&v->lock);
-	counter_inc(&v->pub.enters);
-	now = vcpu_now(v);
+	counter_inc(&v->pub.enters);		/* this thread is its only writer */
 	/*
-	 * KVM books running->running on every vcpu_load. Between steal samples
-	 * that update changes nothing a later one would not (see
-	 * xrs_vm_set_steal_interval), so it waits until one is due. A clock
-	 * behind the last update (KVM_SET_CLOCK moved it back) wraps the
-	 * unsigned difference: that update is made too, as KVM makes it, to
-	 * resample the run delay that no later update may book.
+	 * No syscall with the lock held: the run delay is read first if an
+	 * update looks due. The published state is a hint; under the lock only
+	 * an attribute call that came in between can make one due, and then the
+	 * lock is let go for the sample. The engine takes an early sample.
 	 */
-	if (v->update_due || v->rs.state != XRS_RUNSTATE_RUNNING ||
-	    now - v->last_update_ns >= relaxed_load(&v->vm->steal_interval_ns)) {
-		vcpu_update(v, XRS_RUNSTATE_RUNNING, now, vcpu_run_delay(v));
+	now = vcpu_now(v);
+	if (update_due(v, now, relaxed_load(&v->pub.state))) {
+		rd = vcpu_run_delay(v);
+		sampled = true;
+	}
+	spin_lock(&v->lock);
+	if (__builtin_expect(!sampled, 1) &&
+	    (relaxed_load(&v->update_due) || v->rs.state != XRS_RUNSTATE_RUNNING)) {
+		spin_unlock(&v->lock);
+		rd = vcpu_run_delay(v);
+		sampled = true;
+		spin_lock(&v->lock);
+	}
+	if (sampled) {
+		vcpu_update(v, XRS_RUNSTATE_RUNNING, now, rd);
 		v->last_update_ns = now;
-		v->update_due = false;
+		relaxed_store(&v->update_due, false);
 		vcpu_publish(v);
 	}
 	relaxed_store(&v->pub.in_guest, 1);
@@ -220,6 +264,6 @@ void xrs_vcpu_enter(struct xrs_vcpu *v)
 
 void xrs_vcpu_exit(struct xrs_vcpu *v)
 {
-	if (v->vm->backend == XRS_BACKEND_USER)
+	if (v->user)
 		relaxed_store(&v->pub.in_guest, 0);
 }

@@ -133,6 +133,7 @@ int xrs_vm_set_attr(struct xrs_vm *vm, const struct kvm_xen_hvm_attr *attr)
 		 */
 		pthread_mutex_lock(&vm->lock);
 		atomic_store(&vm->long_mode, !!attr->u.long_mode);
+		vm_settings_changed(vm);
 		pthread_mutex_unlock(&vm->lock);
 		break;
 	case KVM_XEN_ATTR_TYPE_RUNSTATE_UPDATE_FLAG:
@@ -140,6 +141,7 @@ int xrs_vm_set_attr(struct xrs_vm *vm, const struct kvm_xen_hvm_attr *attr)
 			return -EOPNOTSUPP;
 		pthread_mutex_lock(&vm->lock);
 		atomic_store(&vm->update_flag, !!XRS_HVM_ATTR_UPDATE_FLAG(attr));
+		vm_settings_changed(vm);
 		pthread_mutex_unlock(&vm->lock);
 		break;
 	default:
@@ -171,11 +173,28 @@ int xrs_vm_get_attr(struct xrs_vm *vm, struct kvm_xen_hvm_attr *attr)
 	}
 }
 
+void vm_settings_changed(struct xrs_vm *vm)
+{
+	struct xrs_vcpu *v;
+
+	for (v = vm->vcpus; v; v = v->next) {
+		atomic_store_explicit(&v->long_mode, atomic_load(&vm->long_mode),
+				      memory_order_relaxed);
+		atomic_store_explicit(&v->update_flag, atomic_load(&vm->update_flag),
+				      memory_order_relaxed);
+		atomic_store_explicit(&v->steal_interval_ns, atomic_load(&vm->steal_interval_ns),
+				      memory_order_relaxed);
+	}
+}
+
 int xrs_vm_set_steal_interval(struct xrs_vm *vm, uint64_t interval_ns)
 {
 	if (!vm || interval_ns > INT64_MAX)
 		return -EINVAL;
+	pthread_mutex_lock(&vm->lock);
 	atomic_store_explicit(&vm->steal_interval_ns, interval_ns, memory_order_relaxed);
+	vm_settings_changed(vm);
+	pthread_mutex_unlock(&vm->lock);
 	return 0;
 }
 

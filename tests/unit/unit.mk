@@ -20,15 +20,19 @@ $(UNIT_DIR)/%: $(UNIT_DIR)/%.o $(UNIT_HARNESS) $(LIB)
 	@printf "  %-8s %s\n" CC $@
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ -lcmocka $(LDLIBS)
 
-# The flag-protocol test links a copy of area.c that logs every store and
-# barrier; it must come before libxrs.a so the archive's area.o stays out.
-$(UNIT_DIR)/area-trace.o: lib/area.c
+# The flag-protocol test links a copy of libxrs whose guest-area writer (inline
+# in area.h, so in every file that writes) logs every store and barrier.
+TRACE_OBJ := $(LIB_OBJ:$(BUILD)/%.o=$(UNIT_DIR)/trace/%.o)
+$(UNIT_DIR)/trace/%.o: %.c
 	@mkdir -p $(dir $@)
 	@printf "  %-8s %s\n" CC $@
 	$(Q)$(CC) $(CFLAGS) -DXRS_AREA_TRACE -c -o $@ $<
+$(UNIT_DIR)/libxrs-trace.a: $(TRACE_OBJ)
+	@rm -f $@
+	$(Q)$(AR) rcs $@ $^
 
-$(UNIT_DIR)/test_flag_protocol: $(UNIT_DIR)/test_flag_protocol.o $(UNIT_DIR)/area-trace.o \
-				$(UNIT_HARNESS) $(LIB)
+$(UNIT_DIR)/test_flag_protocol: $(UNIT_DIR)/test_flag_protocol.o $(UNIT_HARNESS) \
+				$(UNIT_DIR)/libxrs-trace.a
 	@printf "  %-8s %s\n" CC $@
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ -lcmocka $(LDLIBS)
 
