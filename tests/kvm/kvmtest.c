@@ -10,13 +10,55 @@
 #include "vmm.h"
 #include "xen/hcall-page.h"
 
-void kt_require_kvm(void)
+static const struct {
+	unsigned int need;
+	const char *name;
+} needs_by_name[] = {
+	{ KT_64, "64" }, { KT_32, "32" }, { KT_XEN, "xen" }, { KT_ORDERING, "ordering" },
+};
+
+/* "64 32 xen ordering" (what tests/kvm/kvm-probe --caps prints) as bits. */
+static unsigned int parse_needs(const char *list)
 {
+	unsigned int n = 0;
+	size_t i;
+
+	for (i = 0; list && i < sizeof(needs_by_name) / sizeof(needs_by_name[0]); i++) {
+		const char *p = strstr(list, needs_by_name[i].name);
+		size_t len = strlen(needs_by_name[i].name);
+
+		while (p && ((p != list && p[-1] != ' ') || (p[len] && p[len] != ' ')))
+			p = strstr(p + 1, needs_by_name[i].name);
+		if (p)
+			n |= needs_by_name[i].need;
+	}
+	return n;
+}
+
+void kt_require(unsigned int needs)
+{
+	const char *pass = getenv("XRS_KVM_PASS");
 	const char *unusable = getenv("XRS_KVM_UNUSABLE");
+	bool on_host = (needs & ~parse_needs(getenv("XRS_KVM_HOST_CAPS"))) == 0;
 	int fd;
 
+	if (pass && !strcmp(pass, "direct") && !on_host) {
+		print_message("other-pass: needs what this host's KVM lacks\n");
+		skip();
+	}
+	if (pass && !strcmp(pass, "sandbox") && on_host) {
+		print_message("other-pass: runs directly on this host\n");
+		skip();
+	}
 	if (unusable) {
-		print_message("skipped: %s\n", unusable);
+		char names[40] = "";
+		size_t i;
+
+		for (i = 0; i < sizeof(needs_by_name) / sizeof(needs_by_name[0]); i++)
+			if (needs & needs_by_name[i].need)
+				snprintf(names + strlen(names), sizeof(names) - strlen(names),
+					 "%s%s", *names ? " " : "", needs_by_name[i].name);
+		print_message("skipped: needs %s: %s\n", names, unusable);
 		skip();
 	}
 	fd = open("/dev/kvm", O_RDWR | O_CLOEXEC);
@@ -26,6 +68,16 @@ void kt_require_kvm(void)
 		skip();
 	}
 	close(fd);
+}
+
+void kt_require_guest(enum guest_width bits)
+{
+	kt_require(bits == GUEST_32 ? KT_32 : KT_64);
+}
+
+void kt_require_kvm(void)
+{
+	kt_require(KT_64);
 }
 
 int __kt_open(struct ktest *t, enum guest_width bits, uint32_t nr_vcpus,

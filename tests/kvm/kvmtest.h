@@ -30,7 +30,25 @@ struct ktest {
 	struct g_bootinfo *boot;
 };
 
-/* Skips the calling test, with the reason, when /dev/kvm cannot be used. */
+/*
+ * What a case needs. The suite runs in up to two passes (tests/kvm/run):
+ * directly on this host's /dev/kvm for the cases whose needs it offers,
+ * in the sandbox for the others. kt_require() runs the calling case in the
+ * pass it belongs to, and leaves it to the other one (an "other-pass" skip
+ * the runner does not count), or skips it with the reason where neither
+ * can run it.
+ */
+enum kt_need {
+	KT_64 = 1 << 0,		/* 64-bit test guests */
+	KT_32 = 1 << 1,		/* 32-bit test guests */
+	KT_XEN = 1 << 2,	/* KVM's own Xen runstate (CONFIG_KVM_XEN) */
+	KT_ORDERING = 1 << 3,	/* a machine whose readers see stores in order */
+};
+
+void kt_require(unsigned int needs);
+/* A case with guests of @bits. */
+void kt_require_guest(enum guest_width bits);
+/* A case on any KVM that runs 64-bit guests. */
 void kt_require_kvm(void);
 int __kt_open(struct ktest *t, enum guest_width bits, uint32_t nr_vcpus,
 	      enum g_program program, struct vmm_err *e);

@@ -16,7 +16,7 @@ static void io_exits_then_hlt(enum guest_width bits)
 	struct kt_event ev;
 	uint64_t expect = 0;
 
-	kt_require_kvm();
+	kt_require_guest(bits);
 	kt_open(&t, bits, 1, G_PROG_IO_LOOP);
 	t.boot->arg[0] = LOOPS;
 	for (;;) {
@@ -90,7 +90,7 @@ static void xen_msr_write_reaches_user_space_and_installs_the_page(enum guest_wi
 	struct kt_event ev;
 	struct kvm_regs regs;
 
-	kt_require_kvm();
+	kt_require_guest(bits);
 	kt_open(&t, bits, 1, G_PROG_HCALL_PAGE);
 	kt_run(&t, &t.cpu[0], &ev);
 	kt_assert_no_guest_fail(&t, &ev);

@@ -219,7 +219,7 @@ static void kernel_backend_passes_kvms_own_answers_through(void **state)
 	int caps;
 
 	(void)state;
-	kt_require_kvm();
+	kt_require(KT_64 | KT_XEN);
 	kt_open(&t, GUEST_64, 1, G_PROG_IO_LOOP);
 	caps = kvm_vm_check(&t.mc.kvm, KVM_CAP_XEN_HVM);
 	if (caps <= 0 || !(caps & KVM_XEN_HVM_CONFIG_RUNSTATE)) {

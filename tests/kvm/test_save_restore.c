@@ -66,7 +66,7 @@ static void save_mid_workload_and_go_on(enum guest_width bits, bool clock_ahead)
 	uint32_t i;
 	int k;
 
-	kt_require_kvm();
+	kt_require_guest(bits);
 	m = started(&cfg);
 	sleep_s(RUN_S);
 	TEST_ASSERT_OK(vmm_pause(m, 30), "vmm_pause (%s)", m->failure.msg);

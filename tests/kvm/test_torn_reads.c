@@ -171,7 +171,7 @@ static void every_crossing_offset(bool long_mode)
 	unsigned int sweeps = 0, i;
 	uint8_t *base;
 
-	kt_require_kvm();
+	kt_require(KT_ORDERING);
 	if (sysconf(_SC_NPROCESSORS_ONLN) < 2) {
 		print_message("skipped: one CPU: a reader cannot race the writer\n");
 		skip();

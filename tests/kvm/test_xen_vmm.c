@@ -46,7 +46,7 @@ static void area_views(enum guest_width bits)
 				  .on_ucall = views_on_sync, .opaque = &w };
 	struct vmm *m;
 
-	kt_require_kvm();
+	kt_require_guest(bits);
 	m = vm_run(&cfg, 0);
 	kt_assert_vmm_clean(m);
 	if (w.bad)
@@ -164,7 +164,7 @@ static void hostile(enum guest_width bits)
 	struct vmm_config cfg = { .nr_vcpus = 2, .bits = bits, .program = VMM_PROG_HOSTILE };
 	struct vmm *m;
 
-	kt_require_kvm();
+	kt_require_guest(bits);
 	m = vm_run(&cfg, 0);
 	kt_assert_vmm_clean(m);
 	assert_true(atomic_load(&m->vcpus[0].done) && atomic_load(&m->vcpus[1].done));
