@@ -103,6 +103,7 @@ static int user_set_attr(struct xrs_vcpu *v, const struct kvm_xen_vcpu_attr *att
 {
 	struct xrs_vm *vm = v->vm;
 	struct sample t = { 0, STEAL_NONE };
+	bool sampled;
 	struct rs_fields f;
 	int r;
 
@@ -127,11 +128,14 @@ static int user_set_attr(struct xrs_vcpu *v, const struct kvm_xen_vcpu_attr *att
 	 * reads it under the vCPU's mutex: the checks see the clock and the
 	 * state of one moment.
 	 */
-	if (attr->type == KVM_XEN_VCPU_ATTR_TYPE_RUNSTATE_CURRENT ||
-	    attr->type == KVM_XEN_VCPU_ATTR_TYPE_RUNSTATE_DATA ||
-	    (attr->type == KVM_XEN_VCPU_ATTR_TYPE_RUNSTATE_ADJUST && rs_state_valid(f.state)))
+	sampled = attr->type == KVM_XEN_VCPU_ATTR_TYPE_RUNSTATE_CURRENT ||
+		  attr->type == KVM_XEN_VCPU_ATTR_TYPE_RUNSTATE_DATA ||
+		  (attr->type == KVM_XEN_VCPU_ATTR_TYPE_RUNSTATE_ADJUST && rs_state_valid(f.state));
+	if (sampled)
 		t.rd = vcpu_run_delay(v);
 	spin_lock(&v->lock);
+	if (sampled)
+		vcpu_count_sample(v);
 	if (attr->type != KVM_XEN_VCPU_ATTR_TYPE_RUNSTATE_ADDR)
 		t.now = vcpu_now(v);
 	switch (attr->type) {

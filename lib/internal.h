@@ -54,6 +54,7 @@ struct vcpu_pub {
 	_Atomic uint64_t entry;
 	_Atomic uint64_t times[XRS_RUNSTATE_COUNT];
 	_Atomic uint64_t enters, updates, area_writes, area_skips, steal_samples;
+	_Atomic uint64_t steal_sample_ns;	/* atomic adds: read before the lock */
 	_Atomic uint64_t steal_unbooked;
 	atomic_int in_guest;
 };
@@ -86,6 +87,7 @@ struct xrs_vcpu {
 	void *clock_opaque;
 	uint64_t (*run_delay_ns)(void *opaque, const struct xrs_vcpu *v);
 	void *steal_opaque;
+	bool time_samples;			/* the default source: a syscall worth timing */
 
 	/*
 	 * Guards everything below (spinlock.h says how it is used). Taken by
@@ -113,7 +115,10 @@ struct xrs_vcpu {
  * it before they take the vCPU's lock, and book with the lock held.
  */
 uint64_t vcpu_now(const struct xrs_vcpu *v);
-uint64_t vcpu_run_delay(struct xrs_vcpu *v);	/* maybe STEAL_NONE */
+/* maybe STEAL_NONE; the default source's reads are timed (pub.steal_sample_ns) */
+uint64_t vcpu_run_delay(struct xrs_vcpu *v);
+/* Count a sample in the vCPU's stats. Lock held. */
+void vcpu_count_sample(struct xrs_vcpu *v);
 /* One accounting update to @state and, if the area is set, a write. Lock held. */
 void vcpu_update(struct xrs_vcpu *v, uint32_t state, uint64_t now, uint64_t run_delay);
 /* Write the guest area from current state (non-atomic path), if active. Lock held. */

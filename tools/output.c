@@ -114,7 +114,9 @@ void sample_print_json(FILE *f, const struct sample *s, const struct sample_vm *
 			fprintf(f, ",\"witness_steal_ns\":%" PRIu64, v->witness_steal);
 		if (s->final) {
 			if (v->have_unbooked)
-				fprintf(f, ",\"run_delay_unbooked_ns\":%" PRIu64, v->run_delay_unbooked);
+				fprintf(f, ",\"run_delay_unbooked_ns\":%" PRIu64 ",\"steal_samples\":%" PRIu64
+					",\"steal_sample_ns\":%" PRIu64, v->run_delay_unbooked,
+					v->steal_samples, v->steal_sample_ns);
 			fprintf(f, ",\"run_delay_ns\":%" PRIu64 ",\"run_delay_at_start_ns\":%" PRIu64
 				",\"area_age_p50_ns\":%" PRIu64
 				",\"area_age_p99_ns\":%" PRIu64 ",\"area_age_max_ns\":%" PRIu64

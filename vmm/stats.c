@@ -45,6 +45,8 @@ static void take_accounting(struct vmm_vcpu *v, bool final, struct vmm_vcpu_samp
 	if (stats) {
 		o->have_unbooked = true;
 		o->run_delay_unbooked = st.steal_unbooked_ns;
+		o->steal_samples = st.steal_samples;
+		o->steal_sample_ns = st.steal_sample_ns;
 	}
 	if (stats && !final) {
 		o->accounted = true;

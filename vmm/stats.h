@@ -25,6 +25,7 @@ struct vmm_vcpu_sample {
 	uint64_t witness_steal;		/* MSR_KVM_STEAL_TIME's steal, as the guest last saw it */
 	bool have_unbooked;		/* libxrs's own figures (user backend) */
 	uint64_t run_delay_unbooked;	/* run delay its updates did not book as runnable */
+	uint64_t steal_samples, steal_sample_ns;	/* run-delay reads and their time */
 	/* Final samples only. */
 	uint64_t run_delay;		/* the vCPU thread's, over the run */
 	uint64_t run_delay_start;	/* the thread's run delay when it started */

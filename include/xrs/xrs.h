@@ -173,6 +173,8 @@ struct xrs_vcpu_stats {
 	 * runnable + this = the thread's run delay over the same updates.
 	 */
 	uint64_t steal_unbooked_ns;
+	/* Time the run-delay reads took (the default schedstat source; 0 with an injected one). */
+	uint64_t steal_sample_ns;
 };
 int  xrs_vcpu_get_stats(const struct xrs_vcpu *vcpu, struct xrs_vcpu_stats *st);
 

@@ -194,6 +194,33 @@ static void enters_between_steal_samples_read_nothing(void **state)
 	xrs_vm_destroy(vm);
 }
 
+static void the_default_sources_reads_are_timed_and_counted(void **state)
+{
+	struct xrs_vcpu_stats st;
+	struct xrs_vcpu *v;
+	struct xrs_vm *vm = default_vm(&v);
+	uint64_t t0, t1;
+	int i;
+
+	(void)state;
+	assert_int_equal(xrs_vm_set_steal_interval(vm, 0), 0);
+	assert_int_equal(xrs_vcpu_bind_thread(v), 0);
+	t0 = mono_ns();
+	for (i = 0; i < 100; i++) {
+		xrs_vcpu_enter(v);
+		xrs_vcpu_exit(v);
+	}
+	assert_int_equal(vcpu_attr(v, KVM_XEN_VCPU_ATTR_TYPE_RUNSTATE_CURRENT,
+				   XRS_RUNSTATE_BLOCKED, 0, 0, 0, 0, 0), 0);
+	t1 = mono_ns();
+	assert_int_equal(xrs_vcpu_get_stats(v, &st), 0);
+	assert_int_equal(st.steal_samples, 101);
+	/* Some time, and no more than the calls took in all. */
+	assert_true(st.steal_sample_ns > 0);
+	assert_true(st.steal_sample_ns <= t1 - t0);
+	xrs_vm_destroy(vm);
+}
+
 static void without_a_vm_time_is_clock_monotonic(void **state)
 {
 	struct xrs_vcpu_stats st;
@@ -255,6 +282,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(steal_is_the_bound_threads_run_delay_whoever_asks),
 		cmocka_unit_test(enters_between_steal_samples_read_nothing),
+		cmocka_unit_test(the_default_sources_reads_are_timed_and_counted),
 		cmocka_unit_test(without_a_vm_time_is_clock_monotonic),
 		cmocka_unit_test(rebinding_does_not_book_the_new_threads_history),
 	};
