@@ -2,9 +2,8 @@
 /* xrs: one binary, subcommands dispatched from one table. */
 #include <stdio.h>
 #include <string.h>
+#include <xrs/xrs.h>
 #include "tools.h"
-
-#define XRS_VERSION "0.1.0"
 
 static int cmd_help(int argc, char **argv);
 static int cmd_version(int argc, char **argv);
@@ -42,11 +41,21 @@ static int cmd_help(int argc, char **argv)
 	return 0;
 }
 
+/* The header xrs was built with, and the library it runs with: they must agree. */
 static int cmd_version(int argc, char **argv)
 {
+	unsigned int lib = xrs_version();
+
 	(void)argc;
 	(void)argv;
-	printf("xrs %s\n", XRS_VERSION);
+	printf("xrs %d.%d.%d (libxrs %u.%u.%u)\n", XRS_VERSION_MAJOR, XRS_VERSION_MINOR,
+	       XRS_VERSION_PATCH, lib >> 16, (lib >> 8) & 0xff, lib & 0xff);
+	if (lib != XRS_VERSION) {
+		fprintf(stderr, "xrs: built for libxrs %d.%d.%d but runs with %u.%u.%u\n",
+			XRS_VERSION_MAJOR, XRS_VERSION_MINOR, XRS_VERSION_PATCH,
+			lib >> 16, (lib >> 8) & 0xff, lib & 0xff);
+		return 1;
+	}
 	return 0;
 }
 

@@ -25,6 +25,17 @@
 extern "C" {
 #endif
 
+/* The API this header describes; xrs_version() says which library is loaded. */
+#define XRS_VERSION_MAJOR	0
+#define XRS_VERSION_MINOR	1
+#define XRS_VERSION_PATCH	0
+#define XRS_VERSION_NUMBER(major, minor, patch) (((major) << 16) | ((minor) << 8) | (patch))
+#define XRS_VERSION \
+	XRS_VERSION_NUMBER(XRS_VERSION_MAJOR, XRS_VERSION_MINOR, XRS_VERSION_PATCH)
+
+/* The loaded library's version, as XRS_VERSION_NUMBER packs it (not an errno). */
+unsigned int xrs_version(void);
+
 struct xrs_vm;
 struct xrs_vcpu;
 

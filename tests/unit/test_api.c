@@ -213,6 +213,14 @@ static void without_a_steal_source_runstate_attrs_are_eopnotsupp(void **state)
 	assert_int_equal(WEXITSTATUS(status), 0);
 }
 
+static void the_library_is_the_version_of_its_header(void **state)
+{
+	(void)state;
+	assert_int_equal(xrs_version(), XRS_VERSION);
+	assert_int_equal(XRS_VERSION, XRS_VERSION_NUMBER(XRS_VERSION_MAJOR, XRS_VERSION_MINOR,
+							  XRS_VERSION_PATCH));
+}
+
 #define T(f) cmocka_unit_test_setup_teardown(f, tvm_setup, tvm_teardown)
 
 int main(void)
@@ -228,6 +236,7 @@ int main(void)
 		cmocka_unit_test(kernel_backend_without_kvm_is_eopnotsupp),
 		cmocka_unit_test(auto_backend_without_kvm_is_the_user_one_with_monotonic_time),
 		cmocka_unit_test(strerror_describes_every_errno_libxrs_returns),
+		cmocka_unit_test(the_library_is_the_version_of_its_header),
 		cmocka_unit_test(without_a_steal_source_runstate_attrs_are_eopnotsupp),
 	};
 
