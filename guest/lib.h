@@ -10,7 +10,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include "abi.h"
-#include <xrs/xen.h>
+#include "xen-abi/xen.h"
 
 #define barrier()	__asm__ __volatile__("" ::: "memory")
 /* x86 keeps loads in order and stores in order: smp_rmb/wmb are barrier(). */

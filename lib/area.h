@@ -3,7 +3,7 @@
  * The guest-visible runstate area: where it is, and writing it the way KVM
  * does (kvm_xen_update_runstate_guest): either layout, any alignment, split
  * across a page boundary (the two pages may be in different regions), and
- * the XEN_RUNSTATE_UPDATE flag protocol. Never a byte outside the area.
+ * the XRS_RUNSTATE_UPDATE flag protocol. Never a byte outside the area.
  */
 #ifndef XRS_AREA_H
 #define XRS_AREA_H
@@ -104,7 +104,7 @@ static inline uint64_t area_flag_begin(uint8_t *flag, uint64_t entry, bool updat
 {
 	if (!update_flag)
 		return entry;
-	entry |= XEN_RUNSTATE_UPDATE;
+	entry |= XRS_RUNSTATE_UPDATE;
 	area_put_flag_byte(flag, entry);
 	area_wmb();
 	return entry;

@@ -14,6 +14,7 @@
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include "xen-abi/xen.h"
 
 struct vmm_hooks;
 

@@ -13,6 +13,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include "xen-abi/xen.h"
 #include <linux/kvm.h>
 #include "config.h"
 #include "error.h"

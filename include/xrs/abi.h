@@ -5,17 +5,16 @@
  * The attribute structs and constants are KVM's own (<linux/kvm.h>), so a
  * VMM moves between libxrs and the kernel without translating anything.
  * Debian 12's linux-libc-dev (6.1) predates a few of them; those are
- * defined here with the kernel's values.
+ * defined here token for token as the kernel defines them, each under
+ * #ifndef, so this header and any newer <linux/kvm.h> (QEMU's copy too) may
+ * be included in either order. Beyond KVM's names this header defines only
+ * XRS_ ones.
  */
 #ifndef XRS_ABI_H
 #define XRS_ABI_H
 
 #include <linux/kvm.h>
 #include <xrs/xen.h>
-
-#ifndef KVM_CAP_XEN_HVM
-#define KVM_CAP_XEN_HVM				38
-#endif
 
 #ifndef KVM_XEN_HVM_CONFIG_HYPERCALL_MSR
 #define KVM_XEN_HVM_CONFIG_HYPERCALL_MSR	(1 << 0)
@@ -54,19 +53,13 @@
  */
 #define XRS_HVM_ATTR_UPDATE_FLAG(attr)	((attr)->u.long_mode)
 
-/* KVM_XEN_HVM_SET_ATTR and friends are in 6.1 already; these are not. */
-#ifndef KVM_EXIT_X86_RDMSR
-#define KVM_EXIT_X86_RDMSR	29
-#define KVM_EXIT_X86_WRMSR	30
-#endif
-
-_Static_assert(sizeof(struct kvm_xen_vcpu_attr) == 72,
+XRS_STATIC_ASSERT(sizeof(struct kvm_xen_vcpu_attr) == 72,
 	       "kvm_xen_vcpu_attr is 72 bytes");
-_Static_assert(__builtin_offsetof(struct kvm_xen_vcpu_attr, u.runstate.state) == 8,
+XRS_STATIC_ASSERT(__builtin_offsetof(struct kvm_xen_vcpu_attr, u.runstate.state) == 8,
 	       "runstate fields start at offset 8");
-_Static_assert(__builtin_offsetof(struct kvm_xen_vcpu_attr, u.runstate.time_offline) == 48,
+XRS_STATIC_ASSERT(__builtin_offsetof(struct kvm_xen_vcpu_attr, u.runstate.time_offline) == 48,
 	       "six runstate u64s are contiguous");
-_Static_assert(sizeof(struct kvm_xen_hvm_attr) == 72,
+XRS_STATIC_ASSERT(sizeof(struct kvm_xen_hvm_attr) == 72,
 	       "kvm_xen_hvm_attr is 72 bytes");
 
 #endif /* XRS_ABI_H */

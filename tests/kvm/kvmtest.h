@@ -18,6 +18,7 @@
 #include <stdbool.h>
 #include <xrs/xrs.h>
 #include "abi.h"
+#include "xen-abi/xen.h"
 #include "check.h"
 #include "machine.h"
 

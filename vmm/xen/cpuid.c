@@ -3,7 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
-#include <xrs/xen.h>
+#include "xen-abi/xen.h"
 #include "xen/cpuid.h"
 
 enum {

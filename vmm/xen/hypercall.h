@@ -11,6 +11,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include "xen-abi/xen.h"
 
 struct vmm_vcpu;
 

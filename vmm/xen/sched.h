@@ -10,6 +10,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include "xen-abi/xen.h"
 
 struct hcall;
 struct vmm_vcpu;
