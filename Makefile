@@ -87,6 +87,7 @@ $(XRS_BIN): $(TOOLS_SRC:%.c=$(BUILD)/%.o) $(VMM_LIB) $(LIB)
 	@printf "  %-8s %s\n" LD $@
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
+include lib/dist.mk
 include tests/unit/unit.mk
 include tests/kvm/kvm.mk
 include fuzz/fuzz.mk

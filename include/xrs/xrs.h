@@ -25,9 +25,15 @@
 extern "C" {
 #endif
 
-/* The API this header describes; xrs_version() says which library is loaded. */
-#define XRS_VERSION_MAJOR	0
-#define XRS_VERSION_MINOR	1
+/*
+ * The API this header describes; xrs_version() says which library is loaded.
+ * The major version is the shared library's soname (libxrs.so.1); within it
+ * the ABI only grows. Public structs never change size: a struct that must
+ * grow gets a new symbol version (XRS_1.1, ...) for the calls that take it,
+ * and programs built against an older header keep the old layout.
+ */
+#define XRS_VERSION_MAJOR	1
+#define XRS_VERSION_MINOR	0
 #define XRS_VERSION_PATCH	0
 #define XRS_VERSION_NUMBER(major, minor, patch) (((major) << 16) | ((minor) << 8) | (patch))
 #define XRS_VERSION \

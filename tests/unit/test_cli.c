@@ -137,7 +137,7 @@ static void help_and_version_answer(void **state)
 	assert_non_null(strstr(r.out, "--update-flag"));
 	run(version, &r);
 	assert_int_equal(r.status, 0);
-	assert_non_null(strstr(r.out, "xrs 0.1.0 (libxrs 0.1.0)"));
+	assert_non_null(strstr(r.out, "xrs 1.0.0 (libxrs 1.0.0)"));
 }
 
 int main(void)

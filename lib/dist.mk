@@ -1,0 +1,78 @@
+# libxrs as others consume it: a shared libxrs.so.1 that exports only the
+# xrs_ API (lib/libxrs.map), a static libxrs.a whose other symbols are made
+# local, pkg-config and man pages, installed with the headers and the xrs
+# binary. Included by the top Makefile.
+#
+#   make install [PREFIX=/usr/local] [DESTDIR=] [LIBDIR=] ...; make uninstall
+#   make abi-check     the shared library against abi/<soname>.abi (abidiff)
+#   make deb           Debian packages libxrs1, libxrs-dev, xrs (../*.deb)
+
+xrs_version_part = $(shell sed -n 's/^\#define XRS_VERSION_$(1)[[:space:]]*//p' include/xrs/xrs.h)
+XRS_MAJOR := $(call xrs_version_part,MAJOR)
+XRS_VER   := $(XRS_MAJOR).$(call xrs_version_part,MINOR).$(call xrs_version_part,PATCH)
+
+SONAME    := libxrs.so.$(XRS_MAJOR)
+DIST      := $(BUILD)/dist
+SO_FILE   := $(DIST)/libxrs.so.$(XRS_VER)
+DIST_A    := $(DIST)/libxrs.a
+DIST_PC   := $(DIST)/libxrs.pc
+LIB_MAP   := lib/libxrs.map
+
+PREFIX     ?= /usr/local
+BINDIR     ?= $(PREFIX)/bin
+LIBDIR     ?= $(PREFIX)/lib
+INCLUDEDIR ?= $(PREFIX)/include
+MANDIR     ?= $(PREFIX)/share/man
+PCDIR      ?= $(LIBDIR)/pkgconfig
+INSTALL    ?= install
+
+# Position-independent objects for both installed libraries; no semantic
+# interposition, so calls inside the library stay direct and inlinable.
+PIC_OBJ := $(LIB_SRC:%.c=$(DIST)/pic/%.o)
+$(DIST)/pic/%.o: %.c
+	@mkdir -p $(dir $@)
+	@printf "  %-8s %s\n" CC $@
+	$(Q)$(CC) $(CFLAGS) -fPIC -fno-semantic-interposition -c -o $@ $<
+
+$(SO_FILE): $(PIC_OBJ) $(LIB_MAP)
+	@printf "  %-8s %s\n" LD $@
+	$(Q)$(CC) $(LDFLAGS) -shared -Wl,-soname,$(SONAME) -Wl,--version-script=$(LIB_MAP) \
+		-Wl,-z,relro -Wl,-z,now -Wl,--no-undefined -o $@ $(PIC_OBJ) $(LDLIBS)
+
+# One relocatable object, every symbol but xrs_* made local: a program that
+# links libxrs.a statically sees the same names as one that uses the .so.
+$(DIST_A): $(PIC_OBJ)
+	@printf "  %-8s %s\n" AR $@
+	$(Q)$(LD) -r -o $(DIST)/libxrs.o $(PIC_OBJ)
+	$(Q)objcopy -w --keep-global-symbol='xrs_*' $(DIST)/libxrs.o
+	@rm -f $@
+	$(Q)$(AR) rcs $@ $(DIST)/libxrs.o
+
+$(DIST_PC): lib/libxrs.pc.in include/xrs/xrs.h
+	@mkdir -p $(dir $@)
+	$(Q)sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@LIBDIR@|$(LIBDIR)|' \
+		-e 's|@INCLUDEDIR@|$(INCLUDEDIR)|' -e 's|@VERSION@|$(XRS_VER)|' $< > $@
+
+.PHONY: dist install uninstall abi-check abi-baseline
+dist: $(SO_FILE) $(DIST_A) $(DIST_PC) $(XRS_BIN)
+
+install: dist
+	$(INSTALL) -d $(DESTDIR)$(INCLUDEDIR)/xrs $(DESTDIR)$(LIBDIR) $(DESTDIR)$(PCDIR) \
+		$(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man3
+	$(INSTALL) -m 0644 include/xrs/*.h $(DESTDIR)$(INCLUDEDIR)/xrs/
+	$(INSTALL) -m 0644 $(SO_FILE) $(DESTDIR)$(LIBDIR)/
+	ln -sf $(notdir $(SO_FILE)) $(DESTDIR)$(LIBDIR)/$(SONAME)
+	ln -sf $(SONAME) $(DESTDIR)$(LIBDIR)/libxrs.so
+	$(INSTALL) -m 0644 $(DIST_A) $(DESTDIR)$(LIBDIR)/
+	$(INSTALL) -m 0644 $(DIST_PC) $(DESTDIR)$(PCDIR)/
+	$(INSTALL) -m 0755 $(XRS_BIN) $(DESTDIR)$(BINDIR)/
+	$(INSTALL) -m 0644 man/xrs.1 $(DESTDIR)$(MANDIR)/man1/
+	$(INSTALL) -m 0644 man/libxrs.3 $(DESTDIR)$(MANDIR)/man3/
+
+uninstall:
+	rm -f $(addprefix $(DESTDIR)$(INCLUDEDIR)/xrs/,$(notdir $(wildcard include/xrs/*.h)))
+	-rmdir $(DESTDIR)$(INCLUDEDIR)/xrs
+	rm -f $(DESTDIR)$(LIBDIR)/$(notdir $(SO_FILE)) $(DESTDIR)$(LIBDIR)/$(SONAME) \
+	      $(DESTDIR)$(LIBDIR)/libxrs.so $(DESTDIR)$(LIBDIR)/libxrs.a \
+	      $(DESTDIR)$(PCDIR)/libxrs.pc $(DESTDIR)$(BINDIR)/xrs \
+	      $(DESTDIR)$(MANDIR)/man1/xrs.1 $(DESTDIR)$(MANDIR)/man3/libxrs.3
