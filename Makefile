@@ -99,7 +99,7 @@ include fuzz/fuzz.mk
 # (direct, or in the sandbox where /dev/kvm cannot run the guests).
 run: $(XRS_BIN) $(BUILD)/tests/kvm/kvm-probe
 	@sh scripts/run-demo $(XRS_BIN) $(BUILD)/tests/kvm/kvm-probe
-test: test-unit test-kvm
+test: test-unit test-kvm test-lib
 
 check:
 	$(MAKE) BUILD=build/asan SAN=asan test-unit

@@ -30,7 +30,7 @@ static int stopping(struct gcpu *c)
 	return c->boot->stop != 0;
 }
 
-/* Other vCPUs' areas, safe to read only with XRS_RUNSTATE_UPDATE. */
+/* Other vCPUs' areas, safe to read only with XEN_RUNSTATE_UPDATE. */
 static void check_remote_areas(struct gcpu *c)
 {
 	uint32_t k;

@@ -3,7 +3,7 @@
  * Linux's xen_get_runstate_snapshot over an area's raw bytes, for either
  * layout: state_entry_time, then a copy of the area, then the entry time
  * again, retried while they differ or (when the guest has the update flag)
- * while XRS_RUNSTATE_UPDATE is set. The entry time is loaded a byte at a
+ * while XEN_RUNSTATE_UPDATE is set. The entry time is loaded a byte at a
  * time with the flag byte last: an unaligned or page-split u64 has no
  * atomic load, and the writer sets that byte first and clears it last.
  * Freestanding and header-only: the test guests and the host tests share it.

@@ -3,7 +3,7 @@
  * The guest-visible runstate area: where it is, and writing it the way KVM
  * does (kvm_xen_update_runstate_guest): either layout, any alignment, split
  * across a page boundary (the two pages may be in different regions), and
- * the XRS_RUNSTATE_UPDATE flag protocol. Never a byte outside the area.
+ * the XEN_RUNSTATE_UPDATE flag protocol. Never a byte outside the area.
  */
 #ifndef XRS_AREA_H
 #define XRS_AREA_H

@@ -76,3 +76,30 @@ uninstall:
 	      $(DESTDIR)$(LIBDIR)/libxrs.so $(DESTDIR)$(LIBDIR)/libxrs.a \
 	      $(DESTDIR)$(PCDIR)/libxrs.pc $(DESTDIR)$(BINDIR)/xrs \
 	      $(DESTDIR)$(MANDIR)/man1/xrs.1 $(DESTDIR)$(MANDIR)/man3/libxrs.3
+
+# The ABI guard: abigail-tools compares the shared library with the baseline
+# of its soname. An incompatible change fails unless the soname changes
+# (XRS_VERSION_MAJOR) and a new baseline comes with it.
+ABI_BASELINE := abi/$(SONAME).abi
+ABIDW_FLAGS  := --no-corpus-path --no-comp-dir-path --no-show-locs \
+		--headers-dir include/xrs --drop-private-types
+
+abi-baseline: $(SO_FILE) | abi-deps
+	abidw $(ABIDW_FLAGS) --out-file $(ABI_BASELINE) $(SO_FILE)
+
+abi-check: $(SO_FILE) | abi-deps
+	@sh tests/lib/abi-check $(ABI_BASELINE) $(SO_FILE)
+
+.PHONY: abi-deps
+abi-deps:
+	@sh scripts/setup abigail-tools
+
+# The installed library as a VMM author gets it (tests/lib/run).
+LIB_STAGE := $(BUILD)/stage
+.PHONY: test-lib lib-test-deps
+lib-test-deps:
+	@sh scripts/setup mandoc abigail-tools pkg-config
+test-lib: dist $(BUILD)/tests/kvm/kvm-probe | lib-test-deps
+	@rm -rf $(LIB_STAGE)
+	@$(MAKE) -s install DESTDIR=$(abspath $(LIB_STAGE)) PREFIX=/usr/local >/dev/null
+	@sh tests/lib/run $(LIB_STAGE) /usr/local $(BUILD)/tests/kvm/kvm-probe $(SO_FILE)

@@ -24,7 +24,7 @@ int cmd_run_usage(FILE *f, int status)
 		"  --workload NAME      mixed, spin, exits or idle (mixed)\n"
 		"  --seconds S          how long to run (5)\n"
 		"  --mem MiB            guest RAM (just enough for the vCPUs)\n"
-		"  --update-flag on|off grant the guests XRS_RUNSTATE_UPDATE, so they also\n"
+		"  --update-flag on|off grant the guests XEN_RUNSTATE_UPDATE, so they also\n"
 		"                       read other vCPUs' areas (on)\n"
 		"  --pin CPULIST        host CPUs for the vCPU threads, e.g. 0 or 0-1,3;\n"
 		"                       vCPU i runs on the (i mod n)-th\n"

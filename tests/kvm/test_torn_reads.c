@@ -4,7 +4,7 @@
  * entry time, copy, entry time again, retried while they differ or the
  * update flag is set) races the vCPU thread's enter/exit updates and the
  * VMM's attribute calls from another thread, for an area at every offset
- * that crosses a page, in both layouts, with XRS_RUNSTATE_UPDATE on and off.
+ * that crosses a page, in both layouts, with XEN_RUNSTATE_UPDATE on and off.
  * A snapshot is torn when its times do not sum to its entry time.
  *  - flag on: no snapshot may be torn;
  *  - flag off: the reader counts what it would have torn, which shows the
