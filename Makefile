@@ -1,11 +1,17 @@
 # xrs: Xen vCPU runstate accounting for KVM, in user space.
 #
 #   make            build/libxrs.a
-#   make test       unit tests, then the KVM suite on real KVM (direct or sandbox)
+#   make test       unit tests, the KVM suite on real KVM (direct or sandbox),
+#                   and libxrs as installed (test-lib)
 #   make run        the demo: a VM with several vCPUs and its runstate table
 #   make check      unit tests under ASan+UBSan, the threaded ones under TSan
 #   make bench      figures (callgrind instruction counts, ratios)
 #   make fuzz       libFuzzer targets, FUZZ_SECONDS each (30)
+#   make install    headers, libxrs.so.1, libxrs.a, libxrs.pc, xrs, man pages
+#                   (PREFIX=/usr/local, DESTDIR=); make uninstall
+#   make abi-check  libxrs.so.1 against its ABI baseline (abi/)
+#   make deb        Debian packages libxrs1, libxrs-dev, xrs (build/deb/)
+#   make test-deb   the packages: lintian, then unpacked, the tests of test-lib
 #
 # Out-of-tree builds: BUILD=dir. Sanitizers: SAN=asan|tsan. Compiler: CC=clang.
 # WERROR=0 builds without -Werror (a newer compiler's new warnings).
@@ -51,7 +57,7 @@ all: $(LIB)
 $(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)
 	@printf "  %-8s %s\n" CC $@
-	$(Q)$(CC) $(CFLAGS) -c -o $@ $<
+	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) -c -o $@ $<
 
 $(LIB): $(LIB_OBJ)
 	@rm -f $@

@@ -32,7 +32,7 @@ PIC_OBJ := $(LIB_SRC:%.c=$(DIST)/pic/%.o)
 $(DIST)/pic/%.o: %.c
 	@mkdir -p $(dir $@)
 	@printf "  %-8s %s\n" CC $@
-	$(Q)$(CC) $(CFLAGS) -fPIC -fno-semantic-interposition -c -o $@ $<
+	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) -fPIC -fno-semantic-interposition -c -o $@ $<
 
 $(SO_FILE): $(PIC_OBJ) $(LIB_MAP)
 	@printf "  %-8s %s\n" LD $@
@@ -102,4 +102,16 @@ lib-test-deps:
 test-lib: dist $(BUILD)/tests/kvm/kvm-probe | lib-test-deps
 	@rm -rf $(LIB_STAGE)
 	@$(MAKE) -s install DESTDIR=$(abspath $(LIB_STAGE)) PREFIX=/usr/local >/dev/null
-	@sh tests/lib/run $(LIB_STAGE) /usr/local $(BUILD)/tests/kvm/kvm-probe $(SO_FILE)
+	@sh tests/lib/run $(LIB_STAGE) /usr/local lib $(BUILD)/tests/kvm/kvm-probe $(SO_FILE)
+
+# Debian packages from a copy of the tree (dpkg-buildpackage writes to ..).
+DEB_DIR := $(BUILD)/deb
+.PHONY: deb deb-deps test-deb
+deb-deps:
+	@sh scripts/setup debhelper dpkg-dev lintian mandoc pkg-config
+deb: | deb-deps
+	@rm -rf $(DEB_DIR) && mkdir -p $(DEB_DIR)/xrs-$(XRS_VER)
+	@tar --exclude=./build --exclude=./.git -cf - . | tar -xf - -C $(DEB_DIR)/xrs-$(XRS_VER)
+	cd $(DEB_DIR)/xrs-$(XRS_VER) && dpkg-buildpackage -us -uc -b
+test-deb: deb $(BUILD)/tests/kvm/kvm-probe
+	@sh tests/lib/deb-check $(DEB_DIR) $(XRS_VER) $(BUILD)/tests/kvm/kvm-probe
