@@ -14,6 +14,8 @@
  *   attr-data     GET RUNSTATE_DATA
  *   attr-adjust   SET RUNSTATE_ADJUST, state -1 (rewrite the area)
  *   attr-addr     SET RUNSTATE_ADDR (same address)
+ * Any MODE-published: the same with the VM published (xrs_vm_publish, in
+ * $XRS_RUN_DIR), so its records are in the stats file, with a ring.
  *
  * With --time it also prints "MODE ns_per_call NS sample_ns NS": the loop's
  * wall time per call, and per run-delay read within it (for bench/vm, which
@@ -97,9 +99,10 @@ int main(int argc, char **argv)
 {
 	static struct fake f = { .now = 1000000000ull };
 	struct xrs_vm_params p = { .vm_fd = -1, .backend = XRS_BACKEND_USER };
-	const char *mode = argc > 2 ? argv[1] : "";
+	static char mode[64];
+	bool published;
 	long i, n = argc > 2 ? atol(argv[2]) : 0;
-	bool defaults = !strcmp(mode, "enter-skip") || !strcmp(mode, "enter-sample");
+	bool defaults;
 	struct kvm_xen_hvm_attr h = { .type = KVM_XEN_ATTR_TYPE_LONG_MODE };
 	struct kvm_xen_vcpu_attr get = { .type = KVM_XEN_VCPU_ATTR_TYPE_RUNSTATE_DATA };
 	uint64_t gpa = GPA + 0x40;
@@ -110,10 +113,15 @@ int main(int argc, char **argv)
 	uint8_t *lo, *hi;
 	int r;
 
-	if (n <= 0) {
-		fprintf(stderr, "usage: hotpath MODE N [--time]\n");
+	if (n <= 0 || strlen(argv[1]) >= sizeof(mode)) {
+		fprintf(stderr, "usage: hotpath MODE[-published] N [--time]\n");
 		return 2;
 	}
+	strcpy(mode, argv[1]);
+	published = strlen(mode) > 10 && !strcmp(mode + strlen(mode) - 10, "-published");
+	if (published)
+		mode[strlen(mode) - 10] = '\0';
+	defaults = !strcmp(mode, "enter-skip") || !strcmp(mode, "enter-sample");
 	if (!defaults) {
 		p.clock = &clock_ops;
 		p.clock_opaque = &f;
@@ -127,6 +135,8 @@ int main(int argc, char **argv)
 	hi = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	if (xrs_vm_map_memory(vm, GPA, 4096, lo) || xrs_vm_map_memory(vm, GPA + 4096, 4096, hi))
 		die("map", -1);
+	if (published && (r = xrs_vm_publish(vm, "hotpath")))
+		die("publish", r);
 	if (!strcmp(mode, "memory"))
 		return memory_per_vcpu(vm, n);
 	r = xrs_vcpu_create(vm, 0, -1, &v);

@@ -41,9 +41,14 @@ static int precheck(uint16_t type, const struct rs_fields *f)
  */
 static int follow_kvmclock(struct xrs_vm *vm, uint16_t type)
 {
+	int r;
+
 	if (vm->clock != &clock_kvmclock_ops || type == KVM_XEN_VCPU_ATTR_TYPE_RUNSTATE_ADDR)
 		return 0;
-	return kvmclock_sync(&vm->kvmclock);
+	r = kvmclock_sync(&vm->kvmclock);
+	if (!r)
+		publication_clock_moved(vm);
+	return r;
 }
 
 static int set_addr(struct xrs_vcpu *v, uint64_t gpa)

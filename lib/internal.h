@@ -7,6 +7,7 @@
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include <xrs/stats.h>
 #include <xrs/xrs.h>
 #include "area.h"
 #include "clock.h"
@@ -41,23 +42,49 @@ struct xrs_vm {
 	struct guestmem mem;
 	struct xrs_vcpu *vcpus;			/* list, under lock */
 	unsigned int nr_vcpus;
+	struct publication *publication;	/* set before any vCPU exists */
 };
 
 /*
- * What xrs_vcpu_get_stats reads: the accounting under a sequence counter,
- * the event counters as they are (each only ever grows). One writer at a
- * time (the vCPU lock), so counters are bumped with a load and a store.
+ * What xrs_vcpu_get_stats and the stats file's readers see: the accounting
+ * under a sequence counter, the event counters as they are (each only ever
+ * grows). One writer at a time (the vCPU lock), so counters are bumped with
+ * a load and a store. Laid out as struct xrs_stats_vcpu (<xrs/stats.h>):
+ * when the VM is published it is that record, in the mapped file.
  */
 struct vcpu_pub {
 	atomic_uint seq;
 	_Atomic uint32_t state;
 	_Atomic uint64_t entry;
 	_Atomic uint64_t times[XRS_RUNSTATE_COUNT];
+	_Atomic uint64_t steal_unbooked;
 	_Atomic uint64_t enters, updates, area_writes, area_skips, steal_samples;
 	_Atomic uint64_t steal_sample_ns;	/* atomic adds: read before the lock */
-	_Atomic uint64_t steal_unbooked;
 	atomic_int in_guest;
+	uint32_t vcpu_id;
+	_Atomic uint32_t in_use;
+	uint32_t pad;
+	_Atomic uint64_t ring_head;
 };
+
+#define PUB_AT(field, sfield) \
+	XRS_STATIC_ASSERT(__builtin_offsetof(struct vcpu_pub, field) == \
+			  __builtin_offsetof(struct xrs_stats_vcpu, sfield), #field " as in the file")
+PUB_AT(seq, seq);
+PUB_AT(state, state);
+PUB_AT(entry, state_entry_time);
+PUB_AT(times, time);
+PUB_AT(steal_unbooked, steal_unbooked_ns);
+PUB_AT(enters, enters);
+PUB_AT(steal_sample_ns, steal_sample_ns);
+PUB_AT(in_guest, in_guest);
+PUB_AT(vcpu_id, vcpu_id);
+PUB_AT(in_use, in_use);
+PUB_AT(ring_head, ring_head);
+XRS_STATIC_ASSERT(sizeof(struct vcpu_pub) == sizeof(struct xrs_stats_vcpu), "record size");
+
+/* A published VM's file (publish.c); NULL until xrs_vm_publish. */
+struct publication;
 
 /*
  * Bump a counter of one writer (the vCPU's lock holder, or its thread) that
@@ -104,7 +131,14 @@ struct xrs_vcpu {
 	 * enter() on that thread and by attr calls under the VM lock. */
 	int schedstat_fd;
 
-	struct vcpu_pub pub;
+	/*
+	 * The published accounting: pub_own, or the vCPU's slot in the stats
+	 * file, which also has a ring of transitions (else NULL).
+	 */
+	struct vcpu_pub *pub;
+	struct xrs_stats_transition *ring;
+	int slot;				/* in the file, or -1 */
+	struct vcpu_pub pub_own;
 };
 
 /* A steal source's "no sample": the update then books no steal now. */
@@ -133,6 +167,18 @@ extern const struct xrs_steal_ops steal_schedstat_ops;
 bool steal_schedstat_available(void);
 /* Open the calling thread's schedstat: an fd, or -errno. */
 int steal_schedstat_open(void);
+
+/*
+ * publish.c. A vCPU's slot in the file, if the VM is published (VM lock
+ * held): points v->pub and v->ring there. 0 or -ENOSPC.
+ */
+int publication_attach(struct xrs_vm *vm, struct xrs_vcpu *v);
+void publication_detach(struct xrs_vm *vm, struct xrs_vcpu *v);
+/* The derived clock's offset or the steal interval moved: the header follows. */
+void publication_clock_moved(struct xrs_vm *vm);
+void publication_interval_changed(struct xrs_vm *vm);
+/* Remove the file: the VM is going (no vCPUs left). */
+void publication_close(struct xrs_vm *vm);
 
 /* backend-kernel.c: pass-through to KVM's own implementation. */
 int kernel_backend_probe(int vm_fd);

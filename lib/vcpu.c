@@ -26,7 +26,7 @@ static __attribute__((noinline)) uint64_t timed_run_delay(struct xrs_vcpu *v)
 
 	rd = v->run_delay_ns(v->steal_opaque, v);
 	/* Read before the lock, by enter() or an attr call: an atomic add. */
-	atomic_fetch_add_explicit(&v->pub.steal_sample_ns, clock_ns(CLOCK_MONOTONIC) - t0,
+	atomic_fetch_add_explicit(&v->pub->steal_sample_ns, clock_ns(CLOCK_MONOTONIC) - t0,
 				  memory_order_relaxed);
 	return rd;
 }
@@ -38,13 +38,19 @@ HOT_INLINE uint64_t vcpu_run_delay(struct xrs_vcpu *v)
 	return v->run_delay_ns(v->steal_opaque, v);
 }
 
+/*
+ * The helpers below take the vCPU's published record as an argument: the
+ * atomics in between would make the compiler load v->pub again for every
+ * use, so enter() loads it once and hands it down.
+ */
+
 /* Samples are taken before the lock, by enter() and by attr calls: counted under it. */
 HOT_INLINE void vcpu_count_sample(struct xrs_vcpu *v)
 {
-	counter_inc(&v->pub.steal_samples);
+	counter_inc(&v->pub->steal_samples);
 }
 
-HOT_INLINE void vcpu_write_area(struct xrs_vcpu *v, bool atomic)
+static HOT_INLINE void write_area(struct xrs_vcpu *v, struct vcpu_pub *p, bool atomic)
 {
 	struct xrs_vm *vm = v->vm;
 	bool lm = atomic_load_explicit(&v->long_mode, memory_order_relaxed);
@@ -53,12 +59,18 @@ HOT_INLINE void vcpu_write_area(struct xrs_vcpu *v, bool atomic)
 	if (!v->area.active)
 		return;
 	if (area_write(&v->area, &vm->mem, &v->rs, lm, flag, atomic))
-		counter_inc(&v->pub.area_skips);
+		counter_inc(&p->area_skips);
 	else
-		counter_inc(&v->pub.area_writes);
+		counter_inc(&p->area_writes);
 }
 
-HOT_INLINE void vcpu_update(struct xrs_vcpu *v, uint32_t state, uint64_t now, uint64_t run_delay)
+HOT_INLINE void vcpu_write_area(struct xrs_vcpu *v, bool atomic)
+{
+	write_area(v, v->pub, atomic);
+}
+
+static HOT_INLINE void update(struct xrs_vcpu *v, struct vcpu_pub *p, uint32_t state,
+			      uint64_t now, uint64_t run_delay)
 {
 	/*
 	 * No sample, or one read before the lock that another update's has
@@ -68,9 +80,14 @@ HOT_INLINE void vcpu_update(struct xrs_vcpu *v, uint32_t state, uint64_t now, ui
 	if (__builtin_expect(run_delay + 1 <= v->rs.last_steal, 0))	/* STEAL_NONE wraps */
 		run_delay = v->rs.last_steal;
 	rs_update(&v->rs, state, now, run_delay);
-	counter_inc(&v->pub.updates);
+	counter_inc(&p->updates);
 	/* KVM writes from its preemption notifier, which may not sleep, for runnable. */
-	vcpu_write_area(v, state == XRS_RUNSTATE_RUNNABLE);
+	write_area(v, p, state == XRS_RUNSTATE_RUNNABLE);
+}
+
+HOT_INLINE void vcpu_update(struct xrs_vcpu *v, uint32_t state, uint64_t now, uint64_t run_delay)
+{
+	update(v, v->pub, state, now, run_delay);
 }
 
 #define relaxed_store(p, val) atomic_store_explicit(p, val, memory_order_relaxed)
@@ -79,15 +96,36 @@ HOT_INLINE void vcpu_update(struct xrs_vcpu *v, uint32_t state, uint64_t now, ui
 #define acquire_load(p) atomic_load_explicit(p, memory_order_acquire)
 
 /*
+ * The ring of a published vCPU: the entry is written before the head that
+ * makes it visible moves (release). A reader that sees the head move by more
+ * than the ring's size while it copied knows what it lost.
+ */
+static __attribute__((noinline)) void record_transition(struct xrs_vcpu *v)
+{
+	struct vcpu_pub *p = v->pub;
+	uint64_t head = relaxed_load(&p->ring_head);
+	struct xrs_stats_transition *t;
+
+	if (!v->ring)
+		return;
+	t = &v->ring[head % XRS_STATS_RING_SIZE];
+	__atomic_store_n(&t->time, v->rs.entry, __ATOMIC_RELAXED);
+	__atomic_store_n(&t->state, v->rs.state, __ATOMIC_RELAXED);
+	release_store(&p->ring_head, head + 1);
+}
+
+/*
  * Seqcount writer; callers hold v->lock, so there is only ever one. Data is
  * stored with release and loaded with acquire instead of fences around
  * relaxed accesses: the same plain moves on x86, and TSan can follow it.
  */
-HOT_INLINE void vcpu_publish(struct xrs_vcpu *v)
+static HOT_INLINE void publish(struct xrs_vcpu *v, struct vcpu_pub *p)
 {
-	struct vcpu_pub *p = &v->pub;
 	unsigned int seq = relaxed_load(&p->seq);
 
+	/* A new state: the stats file's ring gets the transition first. */
+	if (__builtin_expect(relaxed_load(&p->state) != v->rs.state, 0))
+		record_transition(v);
 	relaxed_store(&p->seq, seq + 1);
 	release_store(&p->state, v->rs.state);
 	release_store(&p->entry, v->rs.entry);
@@ -97,6 +135,11 @@ HOT_INLINE void vcpu_publish(struct xrs_vcpu *v)
 	release_store(&p->times[3], v->rs.times[3]);
 	relaxed_store(&p->steal_unbooked, v->rs.steal_unbooked);
 	release_store(&p->seq, seq + 2);
+}
+
+HOT_INLINE void vcpu_publish(struct xrs_vcpu *v)
+{
+	publish(v, v->pub);
 }
 
 int xrs_vcpu_get_stats(const struct xrs_vcpu *v, struct xrs_vcpu_stats *st)
@@ -109,7 +152,7 @@ int xrs_vcpu_get_stats(const struct xrs_vcpu *v, struct xrs_vcpu_stats *st)
 		return -EINVAL;
 	if (v->vm->backend != XRS_BACKEND_USER)
 		return -EOPNOTSUPP;
-	p = &v->pub;
+	p = v->pub;
 	do {
 		s1 = acquire_load(&p->seq);
 		if (s1 & 1) {
@@ -160,7 +203,9 @@ int xrs_vcpu_create(struct xrs_vm *vm, uint32_t vcpu_id, int vcpu_fd,
 	}
 	atomic_init(&v->update_due, true);
 	spin_init(&v->lock);
-	atomic_init(&v->pub.seq, 0);
+	v->pub = &v->pub_own;
+	v->pub->vcpu_id = vcpu_id;
+	v->slot = -1;
 
 	pthread_mutex_lock(&vm->lock);
 	if (vm->nr_vcpus >= XRS_MAX_VCPUS)
@@ -168,6 +213,8 @@ int xrs_vcpu_create(struct xrs_vm *vm, uint32_t vcpu_id, int vcpu_fd,
 	for (it = vm->vcpus; it && !r; it = it->next)
 		if (it->id == vcpu_id)
 			r = -EEXIST;
+	if (!r)
+		r = publication_attach(vm, v);
 	if (!r) {
 		v->next = vm->vcpus;
 		vm->vcpus = v;
@@ -197,6 +244,7 @@ void xrs_vcpu_destroy(struct xrs_vcpu *v)
 		if (*pp == v) {
 			*pp = v->next;
 			vm->nr_vcpus--;
+			publication_detach(vm, v);
 			break;
 		}
 	}
@@ -256,10 +304,12 @@ void xrs_vcpu_enter(struct xrs_vcpu *v)
 {
 	uint64_t now, rd = STEAL_NONE;
 	bool sampled = false;
+	struct vcpu_pub *p;
 
 	if (!v->user)
 		return;
-	counter_inc(&v->pub.enters);		/* this thread is its only writer */
+	p = v->pub;
+	counter_inc(&p->enters);		/* this thread is its only writer */
 	/*
 	 * No syscall with the lock held: the run delay is read first if an
 	 * update looks due. The published state is a hint; under the lock only
@@ -267,7 +317,7 @@ void xrs_vcpu_enter(struct xrs_vcpu *v)
 	 * lock is let go for the sample. The engine takes an early sample.
 	 */
 	now = vcpu_now(v);
-	if (update_due(v, now, relaxed_load(&v->pub.state))) {
+	if (update_due(v, now, relaxed_load(&p->state))) {
 		rd = vcpu_run_delay(v);
 		sampled = true;
 	}
@@ -280,18 +330,18 @@ void xrs_vcpu_enter(struct xrs_vcpu *v)
 		spin_lock(&v->lock);
 	}
 	if (sampled) {
-		vcpu_count_sample(v);
-		vcpu_update(v, XRS_RUNSTATE_RUNNING, now, rd);
+		counter_inc(&p->steal_samples);
+		update(v, p, XRS_RUNSTATE_RUNNING, now, rd);
 		v->last_update_ns = now;
 		relaxed_store(&v->update_due, false);
-		vcpu_publish(v);
+		publish(v, p);
 	}
-	relaxed_store(&v->pub.in_guest, 1);
+	relaxed_store(&p->in_guest, 1);
 	spin_unlock(&v->lock);
 }
 
 void xrs_vcpu_exit(struct xrs_vcpu *v)
 {
 	if (v->user)
-		relaxed_store(&v->pub.in_guest, 0);
+		relaxed_store(&v->pub->in_guest, 0);
 }

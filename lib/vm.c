@@ -84,6 +84,7 @@ void xrs_vm_destroy(struct xrs_vm *vm)
 		return;
 	while (vm->vcpus)
 		xrs_vcpu_destroy(vm->vcpus);
+	publication_close(vm);
 	gm_fini(&vm->mem);
 	pthread_mutex_destroy(&vm->lock);
 	free(vm);
@@ -194,6 +195,7 @@ int xrs_vm_set_steal_interval(struct xrs_vm *vm, uint64_t interval_ns)
 	pthread_mutex_lock(&vm->lock);
 	atomic_store_explicit(&vm->steal_interval_ns, interval_ns, memory_order_relaxed);
 	vm_settings_changed(vm);
+	publication_interval_changed(vm);
 	pthread_mutex_unlock(&vm->lock);
 	return 0;
 }

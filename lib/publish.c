@@ -1,0 +1,300 @@
+// SPDX-License-Identifier: MIT
+/*
+ * The stats file of a published VM (<xrs/stats.h>, docs/stats-format.md).
+ *
+ * An edge of the library: the file is made, mapped and removed here; the
+ * vCPUs' records in it are the very ones the publish step writes
+ * (vcpu_publish), so publishing adds nothing to the hot path but where the
+ * stores land, and a ring entry when the state changes.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include "internal.h"
+#include "util/hosttime.h"
+#include "util/proc.h"
+
+#define RUN_DIR_DEFAULT	"/run/xrs"
+
+struct publication {
+	struct xrs_stats_header *hdr;		/* the whole file, mapped */
+	size_t size;
+	char path[PATH_MAX];
+	bool used[XRS_STATS_MAX_VCPUS];		/* slots, under the VM lock */
+};
+
+static struct vcpu_pub *slot_record(struct publication *pub, unsigned int i)
+{
+	return (struct vcpu_pub *)((char *)pub->hdr + XRS_STATS_HEADER_SIZE +
+				   (size_t)i * XRS_STATS_SLOT_SIZE);
+}
+
+static struct xrs_stats_transition *slot_ring(struct publication *pub, unsigned int i)
+{
+	return (struct xrs_stats_transition *)((char *)slot_record(pub, i) +
+					       XRS_STATS_RECORD_SIZE);
+}
+
+/* A file name, never a path: no '/', no leading '.', nothing a shell mangles. */
+static bool valid_name(const char *name)
+{
+	size_t i, n = strnlen(name, XRS_STATS_NAME_MAX);
+
+	if (n == 0 || n >= XRS_STATS_NAME_MAX || name[0] == '.' || name[0] == '-')
+		return false;
+	for (i = 0; i < n; i++) {
+		char c = name[i];
+
+		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+		      (c >= '0' && c <= '9') || c == '.' || c == '_' || c == '-'))
+			return false;
+	}
+	return true;
+}
+
+static const char *run_dir(void)
+{
+	const char *d = getenv("XRS_RUN_DIR");
+
+	return d && *d ? d : RUN_DIR_DEFAULT;
+}
+
+/* A directory only its owner and group may list. An existing one is left as it is. */
+static int make_run_dir(const char *dir)
+{
+	struct stat st;
+
+	if (mkdir(dir, 0750) == 0)
+		return chmod(dir, 0750) ? -errno : 0;	/* whatever the umask */
+	if (errno != EEXIST)
+		return -errno;
+	if (stat(dir, &st))
+		return -errno;
+	return S_ISDIR(st.st_mode) ? 0 : -ENOTDIR;
+}
+
+/*
+ * Does the file at @path belong to a VMM that still runs? One whose
+ * header does not parse, whose process is gone, or whose pid now names
+ * another process is stale, and may be replaced.
+ */
+static bool file_is_live(const char *path)
+{
+	struct xrs_stats_header h;
+	uint64_t ticks;
+	ssize_t n;
+	int fd;
+
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	if (fd < 0)
+		return false;
+	n = pread(fd, &h, sizeof(h), 0);
+	close(fd);
+	if (n != (ssize_t)sizeof(h) || memcmp(h.magic, XRS_STATS_MAGIC, 8) || h.closed)
+		return false;
+	if (h.pid <= 0 || proc_start_ticks(h.pid, &ticks))
+		return false;
+	return ticks == h.pid_start_ticks;
+}
+
+static void fill_header(struct xrs_vm *vm, struct xrs_stats_header *h, const char *name,
+			size_t size)
+{
+	uint64_t ticks = 0;
+
+	proc_start_ticks(getpid(), &ticks);
+	h->version = XRS_STATS_VERSION;
+	h->header_size = XRS_STATS_HEADER_SIZE;
+	h->slot_size = XRS_STATS_SLOT_SIZE;
+	h->ring_size = XRS_STATS_RING_SIZE;
+	h->max_vcpus = XRS_STATS_MAX_VCPUS;
+	h->backend = vm->backend;
+	h->file_size = size;
+	h->pid = getpid();
+	h->pid_start_ticks = ticks;
+	h->created_unix_ns = clock_ns(CLOCK_REALTIME);
+	h->steal_interval_ns = atomic_load(&vm->steal_interval_ns);
+	switch (vm->default_clock) {
+	case 1:
+		h->clock = XRS_STATS_CLOCK_MONOTONIC_RAW;
+		h->clock_offset_ns = atomic_load(&vm->kvmclock.offset);
+		break;
+	case 2:
+		h->clock = XRS_STATS_CLOCK_MONOTONIC;
+		break;
+	default:
+		h->clock = XRS_STATS_CLOCK_INJECTED;
+	}
+	snprintf(h->name, sizeof(h->name), "%s", name);
+	/* Last: a reader that sees the magic sees the rest. */
+	__atomic_thread_fence(__ATOMIC_RELEASE);
+	memcpy(h->magic, XRS_STATS_MAGIC, sizeof(h->magic));
+}
+
+/*
+ * Made under a temporary name and linked into place, so that a reader never
+ * sees a half-made file and two VMMs never share one name.
+ */
+static int create_file(struct xrs_vm *vm, const char *name, struct publication *pub)
+{
+	const char *dir = run_dir();
+	size_t size = XRS_STATS_HEADER_SIZE + (size_t)XRS_STATS_MAX_VCPUS * XRS_STATS_SLOT_SIZE;
+	char tmp[PATH_MAX];
+	void *map;
+	int fd, r, tries;
+
+	if (snprintf(pub->path, sizeof(pub->path), "%s/%s%s", dir, name,
+		     XRS_STATS_FILE_SUFFIX) >= (int)sizeof(pub->path) ||
+	    snprintf(tmp, sizeof(tmp), "%s/.%s.%d.tmp", dir, name, (int)getpid()) >=
+		     (int)sizeof(tmp))
+		return -ENAMETOOLONG;
+	r = make_run_dir(dir);
+	if (r)
+		return r;
+	unlink(tmp);
+	fd = open(tmp, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0640);
+	if (fd < 0)
+		return -errno;
+	/* Sparse: only the pages of the slots in use ever hold anything. */
+	if (fchmod(fd, 0640) || ftruncate(fd, (off_t)size)) {
+		r = -errno;
+		goto fail;
+	}
+	map = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	if (map == MAP_FAILED) {
+		r = -errno;
+		goto fail;
+	}
+	pub->hdr = map;
+	pub->size = size;
+	fill_header(vm, pub->hdr, name, size);
+
+	for (tries = 0; tries < 2; tries++) {
+		if (link(tmp, pub->path) == 0)
+			break;
+		r = -errno;
+		if (r != -EEXIST || file_is_live(pub->path))
+			goto fail_unmap;
+		unlink(pub->path);		/* stale: its VMM is gone */
+	}
+	if (tries == 2)
+		goto fail_unmap;
+	unlink(tmp);
+	close(fd);
+	return 0;
+
+fail_unmap:
+	munmap(map, size);
+	pub->hdr = NULL;
+fail:
+	close(fd);
+	unlink(tmp);
+	return r;
+}
+
+int xrs_vm_publish(struct xrs_vm *vm, const char *name)
+{
+	struct publication *pub;
+	int r;
+
+	if (!vm || !name || !valid_name(name))
+		return -EINVAL;
+	if (vm->backend != XRS_BACKEND_USER)
+		return -EOPNOTSUPP;
+	pub = calloc(1, sizeof(*pub));
+	if (!pub)
+		return -ENOMEM;
+	pthread_mutex_lock(&vm->lock);
+	if (vm->publication || vm->nr_vcpus)
+		r = -EBUSY;
+	else
+		r = create_file(vm, name, pub);
+	if (!r)
+		vm->publication = pub;
+	pthread_mutex_unlock(&vm->lock);
+	if (r)
+		free(pub);
+	return r;
+}
+
+/*
+ * A slot may have been another vCPU's: readers in the middle of it see the
+ * counter move and read again.
+ */
+int publication_attach(struct xrs_vm *vm, struct xrs_vcpu *v)
+{
+	struct publication *pub = vm->publication;
+	struct xrs_stats_header *h;
+	struct vcpu_pub *p;
+	unsigned int i, seq;
+
+	if (!pub)
+		return 0;
+	for (i = 0; i < XRS_STATS_MAX_VCPUS && pub->used[i]; i++)
+		;
+	if (i == XRS_STATS_MAX_VCPUS)
+		return -ENOSPC;
+	h = pub->hdr;
+	p = slot_record(pub, i);
+	seq = atomic_load_explicit(&p->seq, memory_order_relaxed);
+	atomic_store_explicit(&p->seq, seq | 1, memory_order_relaxed);
+	atomic_thread_fence(memory_order_release);
+	memset((char *)p + sizeof(p->seq), 0, sizeof(*p) - sizeof(p->seq));
+	p->vcpu_id = v->id;
+	atomic_store_explicit(&p->in_use, 1, memory_order_relaxed);
+	atomic_store_explicit(&p->seq, (seq | 1) + 1, memory_order_release);
+
+	pub->used[i] = true;
+	v->pub = p;
+	v->ring = slot_ring(pub, i);
+	v->slot = (int)i;
+	__atomic_store_n(&h->nr_vcpus, h->nr_vcpus + 1, __ATOMIC_RELAXED);
+	if (i + 1 > h->slot_limit)
+		__atomic_store_n(&h->slot_limit, i + 1, __ATOMIC_RELEASE);
+	return 0;
+}
+
+void publication_detach(struct xrs_vm *vm, struct xrs_vcpu *v)
+{
+	struct publication *pub = vm->publication;
+
+	if (!pub || v->slot < 0)
+		return;
+	atomic_store_explicit(&v->pub->in_use, 0, memory_order_release);
+	pub->used[v->slot] = false;
+	__atomic_store_n(&pub->hdr->nr_vcpus, pub->hdr->nr_vcpus - 1, __ATOMIC_RELAXED);
+	v->slot = -1;
+}
+
+void publication_clock_moved(struct xrs_vm *vm)
+{
+	if (vm->publication && vm->default_clock == 1)
+		__atomic_store_n(&vm->publication->hdr->clock_offset_ns,
+				 atomic_load(&vm->kvmclock.offset), __ATOMIC_RELAXED);
+}
+
+void publication_interval_changed(struct xrs_vm *vm)
+{
+	if (vm->publication)
+		__atomic_store_n(&vm->publication->hdr->steal_interval_ns,
+				 atomic_load(&vm->steal_interval_ns), __ATOMIC_RELAXED);
+}
+
+void publication_close(struct xrs_vm *vm)
+{
+	struct publication *pub = vm->publication;
+
+	if (!pub)
+		return;
+	__atomic_store_n(&pub->hdr->closed, 1, __ATOMIC_RELEASE);
+	unlink(pub->path);
+	munmap(pub->hdr, pub->size);
+	free(pub);
+	vm->publication = NULL;
+}
