@@ -87,8 +87,18 @@ $(VMM_LIB): $(VMM_OBJ)
 TOOLS_SRC := $(wildcard tools/*.c)
 XRS_BIN   := $(BUILD)/xrs
 
+# xrs top draws with curses; xrs export serves HTTP with libmicrohttpd.
+# Installed first where missing (order-only); their flags are read then.
+TOOLS_PKGS := libmicrohttpd ncursesw
+.PHONY: tools-deps
+tools-deps:
+	@sh scripts/setup libmicrohttpd-dev libncurses-dev pkg-config
+
 $(BUILD)/tools/%.o: CFLAGS += -Ivmm -Itools
+$(BUILD)/tools/top.o $(BUILD)/tools/export.o: CFLAGS += $(shell pkg-config --cflags $(TOOLS_PKGS))
+$(TOOLS_SRC:%.c=$(BUILD)/%.o): | tools-deps
 all: $(XRS_BIN)
+$(XRS_BIN): LDLIBS += $(shell pkg-config --libs $(TOOLS_PKGS)) -lm
 $(XRS_BIN): $(TOOLS_SRC:%.c=$(BUILD)/%.o) $(VMM_LIB) $(LIB)
 	@printf "  %-8s %s\n" LD $@
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)

@@ -19,6 +19,7 @@
 #include "internal.h"
 #include "util/hosttime.h"
 #include "util/proc.h"
+#include "util/stats-name.h"
 
 #define RUN_DIR_DEFAULT	"/run/xrs"
 
@@ -39,23 +40,6 @@ static struct xrs_stats_transition *slot_ring(struct publication *pub, unsigned 
 {
 	return (struct xrs_stats_transition *)((char *)slot_record(pub, i) +
 					       XRS_STATS_RECORD_SIZE);
-}
-
-/* A file name, never a path: no '/', no leading '.', nothing a shell mangles. */
-static bool valid_name(const char *name)
-{
-	size_t i, n = strnlen(name, XRS_STATS_NAME_MAX);
-
-	if (n == 0 || n >= XRS_STATS_NAME_MAX || name[0] == '.' || name[0] == '-')
-		return false;
-	for (i = 0; i < n; i++) {
-		char c = name[i];
-
-		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-		      (c >= '0' && c <= '9') || c == '.' || c == '_' || c == '-'))
-			return false;
-	}
-	return true;
 }
 
 static const char *run_dir(void)
@@ -203,7 +187,7 @@ int xrs_vm_publish(struct xrs_vm *vm, const char *name)
 	struct publication *pub;
 	int r;
 
-	if (!vm || !name || !valid_name(name))
+	if (!vm || !name || !stats_name_valid(name))
 		return -EINVAL;
 	if (vm->backend != XRS_BACKEND_USER)
 		return -EOPNOTSUPP;

@@ -14,6 +14,11 @@ static const struct command {
 	const char *summary;
 } commands[] = {
 	{ "run", cmd_run, "run a VM of Xen test guests and show its runstate table" },
+	{ "list", cmd_list, "the published VMs (xrs run --publish, xrs_vm_publish)" },
+	{ "stat", cmd_stat, "a published VM's vCPUs: state, runstate times, steal" },
+	{ "top", cmd_top, "a live view of published VMs, like xentop" },
+	{ "export", cmd_export, "Prometheus metrics of published VMs (HTTP or textfile)" },
+	{ "timeline", cmd_timeline, "an SVG timeline of a published VM's vCPU states" },
 	{ "help", cmd_help, "this list, or `xrs help COMMAND`" },
 	{ "version", cmd_version, "print the version" },
 };
@@ -32,8 +37,11 @@ static int cmd_help(int argc, char **argv)
 {
 	size_t i;
 
-	if (argc > 1 && !strcmp(argv[1], "run"))
-		return cmd_run_usage(stdout, 0);
+	if (argc > 1 && find(argv[1]) && strcmp(argv[1], "help") && strcmp(argv[1], "version")) {
+		char *help[] = { argv[1], (char *)"--help", NULL };
+
+		return find(argv[1])->fn(2, help);
+	}
 	printf("usage: xrs COMMAND [OPTIONS]\n\n"
 	       "Xen vCPU runstate accounting for KVM, in user space.\n\ncommands:\n");
 	for (i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)

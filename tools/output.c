@@ -68,7 +68,7 @@ void sample_print_table(FILE *f, const struct sample *s, const struct sample_vm 
 }
 
 /* A JSON string: names and error texts may hold anything, guest bytes included. */
-static void json_str(FILE *f, const char *s)
+void json_str(FILE *f, const char *s)
 {
 	fputc('"', f);
 	for (; *s; s++) {

@@ -11,6 +11,7 @@
 #include "migrate.h"
 #include "util/hosttime.h"
 #include "tools.h"
+#include "util/stats-name.h"
 #include "vmm.h"
 
 int cmd_run_usage(FILE *f, int status)
@@ -43,7 +44,10 @@ int cmd_run_usage(FILE *f, int status)
 		"                       and KVM clock, and go on in a new VM restored from it\n"
 		"  --restore-clock behind|ahead  the new VM's own clock before the restore:\n"
 		"                       fresh, so behind the saved one, or an hour ahead\n"
-		"                       (behind)\n\n"
+		"                       (behind)\n"
+		"  --publish            publish the accounting as --name for xrs list, stat,\n"
+		"                       top, export and timeline (in $XRS_RUN_DIR, /run/xrs)\n"
+		"  --publish-linger S   keep it published S seconds after the final table (0)\n\n"
 		"Exit status: 0, 1 if a guest or host check failed, 2 for bad options.\n");
 	return status;
 }
@@ -140,13 +144,15 @@ struct run_opts {
 	bool json;
 	const char *name;
 	uint64_t mem_mib;
+	bool publish;
+	double linger;		/* seconds the published VM stays after the final sample */
 };
 
 static int parse(int argc, char **argv, struct run_opts *o)
 {
 	enum { O_VCPUS = 256, O_GUEST, O_WORKLOAD, O_SECONDS, O_MEM, O_FLAG, O_PIN,
 	       O_INTERVAL, O_JSON, O_NAME, O_BACKEND, O_NORS, O_WITNESS, O_REFRESH, O_RUNNING,
-	       O_SAVE_AT, O_RESTORE_CLOCK, O_HELP };
+	       O_SAVE_AT, O_RESTORE_CLOCK, O_PUBLISH, O_LINGER, O_HELP };
 	static const struct option opts[] = {
 		{ "vcpus", required_argument, 0, O_VCPUS },
 		{ "guest", required_argument, 0, O_GUEST },
@@ -165,6 +171,8 @@ static int parse(int argc, char **argv, struct run_opts *o)
 		{ "running", required_argument, 0, O_RUNNING },
 		{ "save-restore-at", required_argument, 0, O_SAVE_AT },
 		{ "restore-clock", required_argument, 0, O_RESTORE_CLOCK },
+		{ "publish", no_argument, 0, O_PUBLISH },
+		{ "publish-linger", required_argument, 0, O_LINGER },
 		{ "help", no_argument, 0, O_HELP },
 		{ 0, 0, 0, 0 },
 	};
@@ -255,6 +263,14 @@ static int parse(int argc, char **argv, struct run_opts *o)
 		case O_WITNESS:
 			o->cfg.witness = true;
 			break;
+		case O_PUBLISH:
+			o->publish = true;
+			break;
+		case O_LINGER:
+			if (parse_seconds(optarg, 0, 3600, &o->linger))
+				return bad("--publish-linger", "'%s' is not a time from 0 to 3600",
+					   optarg);
+			break;
 		case O_SAVE_AT:
 			if (parse_seconds(optarg, 0.01, 86400, &o->save_at))
 				return bad("--save-restore-at", "'%s' is not a time from 0.01 to 86400",
@@ -298,6 +314,15 @@ static int parse(int argc, char **argv, struct run_opts *o)
 			   o->save_at, o->seconds);
 	if (o->save_at && !o->cfg.runstate)
 		return bad("--save-restore-at", "needs the runstate (not --no-runstate)");
+	if (o->publish && !o->cfg.runstate)
+		return bad("--publish", "needs the runstate (not --no-runstate)");
+	if (o->publish && !stats_name_valid(o->name))
+		return bad("--publish", "the --name '%s' is not one to publish (%s)", o->name,
+			   STATS_NAME_RULE);
+	if (o->linger && !o->publish)
+		return bad("--publish-linger", "needs --publish");
+	if (o->publish)
+		o->cfg.publish = o->name;
 	return 0;
 }
 
@@ -478,6 +503,10 @@ int cmd_run(int argc, char **argv)
 		s.have_cpu = false;
 	}
 	print_sample(&o, &s);
+	fflush(stdout);
+	if (o.publish && o.linger)	/* the final numbers, still readable outside */
+		nanosleep(&(struct timespec){ .tv_sec = (time_t)o.linger,
+			  .tv_nsec = (long)((o.linger - (double)(time_t)o.linger) * 1e9) }, NULL);
 	for (i = 0; i < s.nr; i++) {
 		if (s.v[i].failed)
 			fprintf(stderr, "xrs run: vCPU %u: %s\n", i, s.v[i].error);

@@ -37,7 +37,16 @@ struct sample_vm {
 void sample_print_table(FILE *f, const struct sample *s, const struct sample_vm *vm);
 void sample_print_json(FILE *f, const struct sample *s, const struct sample_vm *vm);
 const char *workload_name(enum vmm_workload wl);
+/* A JSON string literal of @s: names and error texts may hold anything. */
+void json_str(FILE *f, const char *s);
 const char *backend_name(enum xrs_backend b);
+
+/* The operator view of published VMs (statsfile.h reads them). */
+int cmd_list(int argc, char **argv);		/* list.c */
+int cmd_stat(int argc, char **argv);		/* stat.c */
+int cmd_top(int argc, char **argv);		/* top.c */
+int cmd_export(int argc, char **argv);		/* export.c */
+int cmd_timeline(int argc, char **argv);	/* timeline.c */
 
 /* proc-cpu.c: this process's CPU time. */
 struct proc_cpu {

@@ -74,6 +74,7 @@ struct vmm_config {
 	bool update_flag;		/* grant VMASST_TYPE_runstate_update_flag */
 	bool runstate;			/* false: no libxrs calls at all (a baseline) */
 	enum xrs_backend backend;
+	const char *publish;		/* xrs_vm_publish under this name; NULL: not */
 	bool witness;			/* guests also enable MSR_KVM_STEAL_TIME */
 	uint32_t refresh_ms;		/* kick a vCPU in KVM_RUN this long; 0: never */
 	int pin[64];			/* host CPUs; vCPU i gets pin[i % nr_pin] */

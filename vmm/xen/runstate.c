@@ -28,6 +28,15 @@ int runstate_vm_init(struct vmm *m, struct vmm_err *e)
 			       "KVM_XEN_HVM_CONFIG_RUNSTATE (a kernel without CONFIG_KVM_XEN)");
 	if (r)
 		return err_set(e, r, "libxrs: %s", xrs_strerror(r));
+	r = m->cfg.publish ? xrs_vm_publish(m->xrs, m->cfg.publish) : 0;
+	if (r == -EEXIST)
+		return err_set(e, r, "--publish: a running VM publishes '%s' already "
+			       "(give this one another --name)", m->cfg.publish);
+	if (r == -EOPNOTSUPP)
+		return err_set(e, r, "--publish: the kernel backend keeps the accounting "
+			       "in KVM; only the user backend publishes it");
+	if (r)
+		return err_set(e, r, "--publish: %s", xrs_strerror(r));
 	if (xrs_check_extension(m->xrs, KVM_CAP_XEN_HVM) <= 0)
 		return err_set(e, -EOPNOTSUPP,
 			       "libxrs: no runstate support here (no schedstat run_delay?)");

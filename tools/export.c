@@ -1,0 +1,353 @@
+// SPDX-License-Identifier: MIT
+/*
+ * xrs export: every published VM as Prometheus metrics, in the text
+ * exposition format: over HTTP (/metrics, libmicrohttpd) or as a file for
+ * node_exporter's textfile collector. A VM that goes away disappears from
+ * the next scrape.
+ *
+ * The runstate counters are the times as of each vCPU's last update, never
+ * extrapolated: an update may move running time to runnable (steal), and a
+ * counter must never go down. xrs_vcpu_area_age_seconds says how old they are.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <limits.h>
+#include <microhttpd.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include "statsfile.h"
+#include "tools.h"
+
+#define MAX_VMS		1024
+#define TEXTFILE_NAME	"xrs.prom"
+
+static int usage(FILE *f, int status)
+{
+	fprintf(f, "usage: xrs export --listen ADDRESS:PORT\n"
+		"       xrs export --textfile DIR [--interval SECONDS]\n\n"
+		"Every VM published in %s as Prometheus metrics:\n"
+		"  --listen ADDRESS:PORT  serve them at http://ADDRESS:PORT/metrics until\n"
+		"                         SIGINT or SIGTERM (IPv4; port 0 picks a free one\n"
+		"                         and says which); e.g. 127.0.0.1:9477\n"
+		"  --textfile DIR         write DIR/" TEXTFILE_NAME " (atomically) for\n"
+		"                         node_exporter's textfile collector; once, or\n"
+		"  --interval SECONDS     every SECONDS until SIGINT or SIGTERM\n",
+		stats_dir());
+	return status;
+}
+
+static void help_type(FILE *f, const char *name, const char *type, const char *help)
+{
+	fprintf(f, "# HELP %s %s\n# TYPE %s %s\n", name, help, name, type);
+}
+
+struct vm_snap {
+	struct stats_file f;
+	struct stats_vcpu *v;
+	int n;
+	bool have_now;
+	uint64_t now;
+};
+
+/* Each metric family once, all its series together, as the format wants. */
+static void write_metrics(FILE *out)
+{
+	static char names[MAX_VMS][XRS_STATS_NAME_MAX];
+	static const char *const states[] = { "running", "runnable", "blocked", "offline" };
+	struct vm_snap *vms;
+	char err[STATS_ERR_MAX];
+	int nnames, nvms = 0, i, j, k, errors = 0;
+
+	nnames = stats_list(names, MAX_VMS);
+	vms = calloc(nnames > 0 ? (size_t)nnames : 1, sizeof(*vms));
+	for (i = 0; vms && i < nnames; i++) {
+		struct vm_snap *s = &vms[nvms];
+
+		if (stats_open(names[i], &s->f, err, sizeof(err))) {
+			errors++;
+			continue;
+		}
+		s->v = calloc(XRS_STATS_MAX_VCPUS, sizeof(*s->v));
+		s->n = s->v ? stats_read_vcpus(&s->f, s->v, XRS_STATS_MAX_VCPUS, err, sizeof(err)) : -1;
+		s->have_now = stats_guest_now(&s->f, &s->now);
+		if (s->n < 0) {
+			errors++;
+			free(s->v);
+			stats_close(&s->f);
+			continue;
+		}
+		nvms++;
+	}
+
+	help_type(out, "xrs_vm_info", "gauge", "A published VM: always 1, with its VMM's pid and backend.");
+	for (i = 0; i < nvms; i++)
+		fprintf(out, "xrs_vm_info{vm=\"%s\",pid=\"%d\",backend=\"%s\"} 1\n", vms[i].f.name,
+			vms[i].f.h.pid, backend_name((enum xrs_backend)vms[i].f.h.backend));
+	help_type(out, "xrs_vm_vcpus", "gauge", "vCPUs of the VM.");
+	for (i = 0; i < nvms; i++)
+		fprintf(out, "xrs_vm_vcpus{vm=\"%s\"} %d\n", vms[i].f.name, vms[i].n);
+	help_type(out, "xrs_vm_start_time_seconds", "gauge",
+		  "When the VM was published, in seconds since the Unix epoch.");
+	for (i = 0; i < nvms; i++)
+		fprintf(out, "xrs_vm_start_time_seconds{vm=\"%s\"} %.3f\n", vms[i].f.name,
+			(double)vms[i].f.h.created_unix_ns / 1e9);
+	help_type(out, "xrs_vm_stale", "gauge",
+		  "1 if the VM's VMM is gone and its file was left behind (xrs list --prune).");
+	for (i = 0; i < nvms; i++)
+		fprintf(out, "xrs_vm_stale{vm=\"%s\"} %d\n", vms[i].f.name, vms[i].f.stale);
+
+	help_type(out, "xrs_vcpu_runstate_seconds_total", "counter",
+		  "Time the vCPU spent in each Xen runstate, in guest (kvmclock) seconds, as of "
+		  "its last update; runnable is steal.");
+	for (i = 0; i < nvms; i++)
+		for (j = 0; j < vms[i].n; j++)
+			for (k = 0; k < XRS_RUNSTATE_COUNT; k++)
+				fprintf(out, "xrs_vcpu_runstate_seconds_total{vm=\"%s\",vcpu=\"%u\","
+					"state=\"%s\"} %.9f\n", vms[i].f.name, vms[i].v[j].vcpu_id,
+					states[k], (double)vms[i].v[j].time[k] / 1e9);
+	help_type(out, "xrs_vcpu_state", "gauge",
+		  "The vCPU's current Xen runstate: 1 for the state it is in, 0 for the others.");
+	for (i = 0; i < nvms; i++)
+		for (j = 0; j < vms[i].n; j++)
+			for (k = 0; k < XRS_RUNSTATE_COUNT; k++)
+				fprintf(out, "xrs_vcpu_state{vm=\"%s\",vcpu=\"%u\",state=\"%s\"} %d\n",
+					vms[i].f.name, vms[i].v[j].vcpu_id, states[k],
+					vms[i].v[j].state == (uint32_t)k);
+	help_type(out, "xrs_vcpu_area_age_seconds", "gauge",
+		  "Guest time since the vCPU's last runstate update (absent if the VM's clock "
+		  "cannot be read from outside).");
+	for (i = 0; i < nvms; i++)
+		for (j = 0; j < vms[i].n && vms[i].have_now; j++)
+			fprintf(out, "xrs_vcpu_area_age_seconds{vm=\"%s\",vcpu=\"%u\"} %.6f\n",
+				vms[i].f.name, vms[i].v[j].vcpu_id,
+				vms[i].now > vms[i].v[j].entry ?
+				(double)(vms[i].now - vms[i].v[j].entry) / 1e9 : 0.0);
+	help_type(out, "xrs_vcpu_updates_total", "counter", "Runstate accounting updates of the vCPU.");
+	for (i = 0; i < nvms; i++)
+		for (j = 0; j < vms[i].n; j++)
+			fprintf(out, "xrs_vcpu_updates_total{vm=\"%s\",vcpu=\"%u\"} %" PRIu64 "\n",
+				vms[i].f.name, vms[i].v[j].vcpu_id, vms[i].v[j].updates);
+	help_type(out, "xrs_vcpu_area_writes_total", "counter",
+		  "Writes of the vCPU's runstate area into guest memory.");
+	for (i = 0; i < nvms; i++)
+		for (j = 0; j < vms[i].n; j++)
+			fprintf(out, "xrs_vcpu_area_writes_total{vm=\"%s\",vcpu=\"%u\"} %" PRIu64 "\n",
+				vms[i].f.name, vms[i].v[j].vcpu_id, vms[i].v[j].area_writes);
+	help_type(out, "xrs_export_unreadable_files", "gauge",
+		  "Files in the run directory this scrape could not read (xrs list says why).");
+	fprintf(out, "xrs_export_unreadable_files %d\n", errors + (vms ? 0 : nnames));
+
+	for (i = 0; i < nvms; i++) {
+		free(vms[i].v);
+		stats_close(&vms[i].f);
+	}
+	free(vms);
+}
+
+static char *metrics_text(size_t *len)
+{
+	char *buf = NULL;
+	FILE *f = open_memstream(&buf, len);
+
+	if (!f)
+		return NULL;
+	write_metrics(f);
+	if (fclose(f)) {
+		free(buf);
+		return NULL;
+	}
+	return buf;
+}
+
+static enum MHD_Result answer(void *cls, struct MHD_Connection *c, const char *url,
+			      const char *method, const char *version, const char *upload,
+			      size_t *upload_size, void **state)
+{
+	static const char not_found[] = "xrs export: the metrics are at /metrics\n";
+	struct MHD_Response *resp;
+	enum MHD_Result r;
+	unsigned int code = MHD_HTTP_OK;
+	size_t len;
+	char *body;
+
+	(void)cls, (void)version, (void)upload, (void)state;
+	if (*upload_size)
+		return MHD_NO;			/* GET carries no body */
+	if (strcmp(method, "GET") && strcmp(method, "HEAD")) {
+		resp = MHD_create_response_from_buffer(0, (void *)"", MHD_RESPMEM_PERSISTENT);
+		code = MHD_HTTP_METHOD_NOT_ALLOWED;
+		MHD_add_response_header(resp, "Allow", "GET, HEAD");
+	} else if (strcmp(url, "/metrics")) {
+		resp = MHD_create_response_from_buffer(sizeof(not_found) - 1, (void *)not_found,
+						       MHD_RESPMEM_PERSISTENT);
+		code = MHD_HTTP_NOT_FOUND;
+	} else {
+		body = metrics_text(&len);
+		if (!body)
+			return MHD_NO;
+		resp = MHD_create_response_from_buffer(len, body, MHD_RESPMEM_MUST_FREE);
+		MHD_add_response_header(resp, "Content-Type",
+					"text/plain; version=0.0.4; charset=utf-8");
+	}
+	if (!resp)
+		return MHD_NO;
+	r = MHD_queue_response(c, code, resp);
+	MHD_destroy_response(resp);
+	return r;
+}
+
+static int parse_listen(const char *s, struct sockaddr_in *sa)
+{
+	const char *colon = strrchr(s, ':');
+	char host[64], *end;
+	unsigned long port;
+
+	if (!colon || colon == s || (size_t)(colon - s) >= sizeof(host))
+		return -1;
+	memcpy(host, s, (size_t)(colon - s));
+	host[colon - s] = '\0';
+	errno = 0;
+	port = strtoul(colon + 1, &end, 10);
+	if (errno || *end || end == colon + 1 || port > 65535)
+		return -1;
+	memset(sa, 0, sizeof(*sa));
+	sa->sin_family = AF_INET;
+	sa->sin_port = htons((uint16_t)port);
+	return inet_pton(AF_INET, !strcmp(host, "localhost") ? "127.0.0.1" : host,
+			 &sa->sin_addr) == 1 ? 0 : -1;
+}
+
+static int wait_for_signal(double interval)
+{
+	sigset_t set;
+	struct timespec ts = { (time_t)interval, (long)((interval - (double)(time_t)interval) * 1e9) };
+	int sig;
+
+	sigemptyset(&set);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGTERM);
+	sig = interval > 0 ? sigtimedwait(&set, NULL, &ts) : sigwaitinfo(&set, NULL);
+	return sig > 0;				/* true: asked to stop */
+}
+
+static int serve(const struct sockaddr_in *sa)
+{
+	const union MHD_DaemonInfo *info;
+	struct MHD_Daemon *d;
+	char addr[INET_ADDRSTRLEN];
+
+	d = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ERROR_LOG,
+			     ntohs(sa->sin_port), NULL, NULL, answer, NULL,
+			     MHD_OPTION_SOCK_ADDR, sa, MHD_OPTION_CONNECTION_LIMIT, 64u,
+			     MHD_OPTION_CONNECTION_TIMEOUT, 10u, MHD_OPTION_END);
+	if (!d) {
+		fprintf(stderr, "xrs export: cannot listen on %s:%u (in use? not an address "
+			"of this host?)\n", inet_ntop(AF_INET, &sa->sin_addr, addr, sizeof(addr)),
+			ntohs(sa->sin_port));
+		return 1;
+	}
+	info = MHD_get_daemon_info(d, MHD_DAEMON_INFO_BIND_PORT);
+	printf("xrs export: serving http://%s:%u/metrics\n",
+	       inet_ntop(AF_INET, &sa->sin_addr, addr, sizeof(addr)),
+	       info ? info->port : ntohs(sa->sin_port));
+	fflush(stdout);
+	wait_for_signal(0);
+	MHD_stop_daemon(d);
+	return 0;
+}
+
+static int write_textfile(const char *dir)
+{
+	char path[PATH_MAX], tmp[PATH_MAX];
+	size_t len;
+	char *body = metrics_text(&len);
+	FILE *f;
+	int fd;
+
+	if (!body)
+		return fprintf(stderr, "xrs export: out of memory\n"), 1;
+	snprintf(path, sizeof(path), "%s/" TEXTFILE_NAME, dir);
+	snprintf(tmp, sizeof(tmp), "%s/." TEXTFILE_NAME ".%d", dir, (int)getpid());
+	/* node_exporter must never read half a file: write aside, then rename */
+	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0644);
+	f = fd >= 0 ? fdopen(fd, "w") : NULL;
+	if (!f || fwrite(body, 1, len, f) != len || fclose(f) || rename(tmp, path)) {
+		fprintf(stderr, "xrs export: %s: %s\n", f ? path : tmp, strerror(errno));
+		if (fd >= 0 && !f)
+			close(fd);
+		unlink(tmp);
+		free(body);
+		return 1;
+	}
+	free(body);
+	return 0;
+}
+
+int cmd_export(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "listen", required_argument, 0, 'l' }, { "textfile", required_argument, 0, 't' },
+		{ "interval", required_argument, 0, 'i' }, { "help", no_argument, 0, 'h' },
+		{ 0, 0, 0, 0 },
+	};
+	const char *listen = NULL, *dir = NULL;
+	struct sockaddr_in sa;
+	double interval = 0;
+	sigset_t set;
+	struct stat st;
+	char *end;
+	int c, r;
+
+	opterr = 0;
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		switch (c) {
+		case 'l':
+			listen = optarg;
+			break;
+		case 't':
+			dir = optarg;
+			break;
+		case 'i':
+			errno = 0;
+			interval = strtod(optarg, &end);
+			if (errno || *end || !(interval >= 0.1 && interval <= 86400))
+				return fprintf(stderr, "xrs export: --interval: '%s' is not a time "
+					       "from 0.1 to 86400 s\n", optarg), 2;
+			break;
+		case 'h':
+			return usage(stdout, 0);
+		default:
+			return fprintf(stderr, "xrs export: %s: unknown option or missing value\n",
+				       argv[optind - 1]), 2;
+		}
+	}
+	if (optind < argc || !listen == !dir)
+		return usage(stderr, 2);
+	if (listen && parse_listen(listen, &sa))
+		return fprintf(stderr, "xrs export: --listen: '%s' is not IPV4-ADDRESS:PORT\n",
+			       listen), 2;
+	if (listen && interval)
+		return fprintf(stderr, "xrs export: --interval goes with --textfile\n"), 2;
+	if (dir && (stat(dir, &st) || !S_ISDIR(st.st_mode)))
+		return fprintf(stderr, "xrs export: --textfile: %s is not a directory\n", dir), 2;
+
+	/* The signals that stop us are waited for, never delivered. */
+	sigemptyset(&set);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGTERM);
+	pthread_sigmask(SIG_BLOCK, &set, NULL);
+	if (listen)
+		return serve(&sa);
+	do {
+		r = write_textfile(dir);
+	} while (!r && interval && !wait_for_signal(interval));
+	return r;
+}

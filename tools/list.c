@@ -1,0 +1,82 @@
+// SPDX-License-Identifier: MIT
+/* xrs list: the published VMs, like `xl list`; --prune removes stale files. */
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/stat.h>
+#include "statsfile.h"
+#include "tools.h"
+
+#define MAX_VMS	1024
+
+static int usage(FILE *f, int status)
+{
+	fprintf(f, "usage: xrs list [--prune]\n\n"
+		"The VMs published in %s ($XRS_RUN_DIR): name, VMM pid, vCPUs, backend,\n"
+		"uptime, and whether their VMM still runs.\n\n"
+		"  --prune   remove the files of VMs whose VMM is gone\n", stats_dir());
+	return status;
+}
+
+int cmd_list(int argc, char **argv)
+{
+	static char names[MAX_VMS][XRS_STATS_NAME_MAX];
+	static const struct option opts[] = {
+		{ "prune", no_argument, 0, 'p' }, { "help", no_argument, 0, 'h' }, { 0, 0, 0, 0 },
+	};
+	bool prune = false;
+	int c, n, i, status = 0;
+
+	opterr = 0;
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		if (c == 'p')
+			prune = true;
+		else if (c == 'h')
+			return usage(stdout, 0);
+		else
+			return fprintf(stderr, "xrs list: %s: unknown option\n", argv[optind - 1]), 2;
+	}
+	if (optind < argc)
+		return fprintf(stderr, "xrs list: %s: unexpected argument\n", argv[optind]), 2;
+
+	n = stats_list(names, MAX_VMS);
+	if (n < 0) {
+		fprintf(stderr, "xrs list: %s: %s\n", stats_dir(), strerror(-n));
+		return 1;
+	}
+	printf("%-24s %8s %5s %-7s %10s  %s\n", "NAME", "PID", "VCPUS", "BACKEND", "UPTIME(s)",
+	       "STATUS");
+	for (i = 0; i < n; i++) {
+		struct stats_file f;
+		char err[STATS_ERR_MAX];
+
+		if (stats_open(names[i], &f, err, sizeof(err))) {
+			printf("%-24s %8s %5s %-7s %10s  unreadable: %s\n", names[i], "-", "-", "-",
+			       "-", err);
+			status = 1;
+			continue;
+		}
+		printf("%-24s %8d %5u %-7s %10.1f  %s%s\n", f.name, f.h.pid,
+		       __atomic_load_n(&f.map->nr_vcpus, __ATOMIC_RELAXED),
+		       backend_name((enum xrs_backend)f.h.backend), stats_uptime(&f),
+		       f.stale ? "stale: " : "live", f.stale ? f.stale_why : "");
+		if (prune && f.stale) {
+			struct stat st;
+
+			/* the very file found stale, not a new VM's of the same name */
+			if (stat(f.path, &st) || st.st_dev != f.dev || st.st_ino != f.ino)
+				printf("kept %s: its file changed since\n", f.name);
+			else if (unlink(f.path) && errno != ENOENT) {
+				fprintf(stderr, "xrs list: %s: %s\n", f.path, strerror(errno));
+				status = 1;
+			} else {
+				printf("pruned %s\n", f.name);
+			}
+		}
+		stats_close(&f);
+	}
+	return status;
+}

@@ -1,0 +1,134 @@
+// SPDX-License-Identifier: MIT
+/*
+ * xrs stat NAME: one published VM's vCPUs as `xl vcpu-list` shows a domain's,
+ * with the runstate times as KVM's GET RUNSTATE_DATA would return them (as
+ * of each vCPU's last update, AGE ago).
+ */
+#include <getopt.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+#include "statsfile.h"
+#include "tools.h"
+
+static int usage(FILE *f, int status)
+{
+	fprintf(f, "usage: xrs stat NAME [--json]\n\n"
+		"Each vCPU of the published VM NAME (xrs list): state, the four runstate\n"
+		"times as of its last update, steal %%, the update's age, update and\n"
+		"guest-area write counts.\n\n"
+		"  --json    one JSON object (docs/stats-format.md)\n");
+	return status;
+}
+
+static void age_str(char *buf, size_t len, bool have_now, uint64_t now, const struct stats_vcpu *v)
+{
+	if (!have_now)
+		snprintf(buf, len, "-");
+	else
+		snprintf(buf, len, "%.1f", now > v->entry ? (double)(now - v->entry) / 1e6 : 0.0);
+}
+
+static void print_table(const struct stats_file *f, const struct stats_vcpu *v, int n,
+			bool have_now, uint64_t now)
+{
+	int i;
+
+	printf("%s: pid %d, %s backend, %d vCPUs, up %.1f s%s%s\n", f->name, f->h.pid,
+	       backend_name((enum xrs_backend)f->h.backend), n, stats_uptime(f),
+	       f->stale ? ", STALE: " : "", f->stale ? f->stale_why : "");
+	printf("%5s %-9s %11s %11s %11s %11s %7s %8s %10s %10s\n", "VCPU", "STATE",
+	       "RUNNING(s)", "RUNNABLE(s)", "BLOCKED(s)", "OFFLINE(s)", "STEAL%", "AGE(ms)",
+	       "UPDATES", "WRITES");
+	for (i = 0; i < n; i++) {
+		char age[32];
+
+		age_str(age, sizeof(age), have_now, now, &v[i]);
+		printf("%5u %-9s %11.3f %11.3f %11.3f %11.3f %7.1f %8s %10" PRIu64 " %10" PRIu64
+		       "%s\n", v[i].vcpu_id, stats_state_name(v[i].state),
+		       (double)v[i].time[0] / 1e9, (double)v[i].time[1] / 1e9,
+		       (double)v[i].time[2] / 1e9, (double)v[i].time[3] / 1e9,
+		       stats_steal_pct(v[i].time), age, v[i].updates, v[i].area_writes,
+		       v[i].torn ? "  (torn: its writer stopped mid-update)" : "");
+	}
+}
+
+static void print_json(const struct stats_file *f, const struct stats_vcpu *v, int n,
+		       bool have_now, uint64_t now)
+{
+	int i;
+
+	printf("{\"name\":");
+	json_str(stdout, f->name);
+	printf(",\"pid\":%d,\"backend\":\"%s\",\"uptime_s\":%.3f,\"stale\":%s", f->h.pid,
+	       backend_name((enum xrs_backend)f->h.backend), stats_uptime(f),
+	       f->stale ? "true" : "false");
+	if (f->stale) {
+		printf(",\"stale_why\":");
+		json_str(stdout, f->stale_why);
+	}
+	printf(",\"steal_interval_ns\":%" PRIu64 ",\"vcpus\":[",
+	       __atomic_load_n(&f->map->steal_interval_ns, __ATOMIC_RELAXED));
+	for (i = 0; i < n; i++) {
+		printf("%s{\"id\":%u,\"state\":\"%s\",\"state_entry_time\":%" PRIu64
+		       ",\"running_ns\":%" PRIu64 ",\"runnable_ns\":%" PRIu64
+		       ",\"blocked_ns\":%" PRIu64 ",\"offline_ns\":%" PRIu64 ",\"steal_pct\":%.3f",
+		       i ? "," : "", v[i].vcpu_id, stats_state_name(v[i].state), v[i].entry,
+		       v[i].time[0], v[i].time[1], v[i].time[2], v[i].time[3],
+		       stats_steal_pct(v[i].time));
+		if (have_now)
+			printf(",\"age_ns\":%" PRIu64, now > v[i].entry ? now - v[i].entry : 0);
+		else
+			printf(",\"age_ns\":null");
+		printf(",\"enters\":%" PRIu64 ",\"updates\":%" PRIu64 ",\"area_writes\":%" PRIu64
+		       ",\"area_skips\":%" PRIu64 ",\"steal_samples\":%" PRIu64
+		       ",\"steal_unbooked_ns\":%" PRIu64 ",\"in_guest\":%s,\"torn\":%s}",
+		       v[i].enters, v[i].updates, v[i].area_writes, v[i].area_skips,
+		       v[i].steal_samples, v[i].steal_unbooked, v[i].in_guest ? "true" : "false",
+		       v[i].torn ? "true" : "false");
+	}
+	printf("]}\n");
+}
+
+int cmd_stat(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "json", no_argument, 0, 'j' }, { "help", no_argument, 0, 'h' }, { 0, 0, 0, 0 },
+	};
+	static struct stats_vcpu v[XRS_STATS_MAX_VCPUS];
+	struct stats_file f;
+	char err[STATS_ERR_MAX];
+	bool json = false, have_now;
+	uint64_t now = 0;
+	int c, n;
+
+	opterr = 0;
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		if (c == 'j')
+			json = true;
+		else if (c == 'h')
+			return usage(stdout, 0);
+		else
+			return fprintf(stderr, "xrs stat: %s: unknown option\n", argv[optind - 1]), 2;
+	}
+	if (optind != argc - 1)
+		return usage(stderr, 2);
+	if (stats_open(argv[optind], &f, err, sizeof(err))) {
+		fprintf(stderr, "xrs stat: %s\n", err);
+		return 1;
+	}
+	n = stats_read_vcpus(&f, v, XRS_STATS_MAX_VCPUS, err, sizeof(err));
+	have_now = stats_guest_now(&f, &now);
+	if (n < 0) {
+		fprintf(stderr, "xrs stat: %s\n", err);
+		stats_close(&f);
+		return 1;
+	}
+	if (json)
+		print_json(&f, v, n, have_now, now);
+	else
+		print_table(&f, v, n, have_now, now);
+	stats_close(&f);
+	return 0;
+}

@@ -1,0 +1,385 @@
+// SPDX-License-Identifier: MIT
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <setjmp.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+#include "statsfile.h"
+#include "util/hosttime.h"
+#include "util/proc.h"
+#include "util/stats-name.h"
+
+#define SEQ_TRIES	10000	/* a writer holds a record odd for well under a microsecond */
+
+static int fail(char *err, size_t len, int r, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+
+static int fail(char *err, size_t len, int r, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(err, len, fmt, ap);
+	va_end(ap);
+	return r;
+}
+
+/*
+ * A file shrunk by its owner after it was checked would fault the reader:
+ * reads from the mapping run under this guard, which turns SIGBUS into an
+ * error return.
+ */
+static __thread sigjmp_buf bus_env;
+static __thread volatile sig_atomic_t bus_armed;
+
+static void on_sigbus(int sig)
+{
+	if (bus_armed)
+		siglongjmp(bus_env, 1);
+	signal(sig, SIG_DFL);
+	raise(sig);
+}
+
+static void guard_install(void)
+{
+	static bool done;
+	struct sigaction sa = { .sa_handler = on_sigbus };
+
+	if (done)
+		return;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGBUS, &sa, NULL);
+	done = true;
+}
+
+/* In the reading function itself: the jump lands in its frame. */
+#define GUARDED() (guard_install(), sigsetjmp(bus_env, 1) == 0 ? (bus_armed = 1, true) : \
+		   (bus_armed = 0, false))
+#define UNGUARD() (bus_armed = 0)
+
+const char *stats_dir(void)
+{
+	const char *d = getenv("XRS_RUN_DIR");
+
+	return d && *d ? d : "/run/xrs";
+}
+
+const char *stats_state_name(uint32_t state)
+{
+	static const char *const names[] = { "running", "runnable", "blocked", "offline" };
+
+	return state < XRS_RUNSTATE_COUNT ? names[state] : "?";
+}
+
+static int check_header(const struct xrs_stats_header *h, uint64_t st_size, char *err,
+			size_t len)
+{
+	uint64_t want;
+
+	if (memcmp(h->magic, XRS_STATS_MAGIC, sizeof(h->magic)))
+		return fail(err, len, -EINVAL, "not an xrs stats file (no %s magic)",
+			    XRS_STATS_MAGIC);
+	if (h->version != XRS_STATS_VERSION)
+		return fail(err, len, -EPROTO, "format version %u; this xrs reads version %u",
+			    h->version, XRS_STATS_VERSION);
+	if (h->header_size != XRS_STATS_HEADER_SIZE || h->slot_size != XRS_STATS_SLOT_SIZE ||
+	    h->ring_size != XRS_STATS_RING_SIZE || h->max_vcpus == 0 ||
+	    h->max_vcpus > XRS_STATS_MAX_VCPUS)
+		return fail(err, len, -EPROTO, "a layout this xrs does not know (header %u, "
+			    "slot %u, ring %u, %u slots)", h->header_size, h->slot_size,
+			    h->ring_size, h->max_vcpus);
+	want = (uint64_t)h->header_size + (uint64_t)h->max_vcpus * h->slot_size;
+	if (h->file_size != want || st_size != want)
+		return fail(err, len, -EINVAL, "truncated or padded: %llu bytes, its layout "
+			    "needs %llu", (unsigned long long)st_size, (unsigned long long)want);
+	if (memchr(h->name, '\0', sizeof(h->name)) == NULL || !stats_name_valid(h->name))
+		return fail(err, len, -EINVAL, "its VM name is not a valid name");
+	if (h->pid <= 0 || h->clock > XRS_STATS_CLOCK_MONOTONIC)
+		return fail(err, len, -EINVAL, "a corrupt header (pid %d, clock %u)", h->pid,
+			    h->clock);
+	return 0;
+}
+
+static void check_stale(struct stats_file *f)
+{
+	uint64_t ticks;
+	int r;
+
+	if (__atomic_load_n(&f->map->closed, __ATOMIC_ACQUIRE)) {
+		f->stale = true;
+		snprintf(f->stale_why, sizeof(f->stale_why), "closed by its VMM");
+		return;
+	}
+	r = proc_start_ticks(f->h.pid, &ticks);
+	if (r == -ENOENT) {
+		f->stale = true;
+		snprintf(f->stale_why, sizeof(f->stale_why), "its VMM (pid %d) is gone", f->h.pid);
+	} else if (!r && ticks != f->h.pid_start_ticks) {
+		f->stale = true;
+		snprintf(f->stale_why, sizeof(f->stale_why),
+			 "pid %d is another process now: its VMM is gone", f->h.pid);
+	}
+}
+
+int stats_open_path(const char *path, struct stats_file *f, char *err, size_t len)
+{
+	char why[STATS_ERR_MAX];
+	struct stat st;
+	ssize_t n;
+	void *map;
+	int fd, r;
+
+	memset(f, 0, sizeof(*f));
+	snprintf(f->path, sizeof(f->path), "%s", path);
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
+	if (fd < 0)
+		return fail(err, len, -errno, "%s: %s", path,
+			    errno == ELOOP ? "a symbolic link, not a stats file" : strerror(errno));
+	if (fstat(fd, &st)) {
+		r = fail(err, len, -errno, "%s: %s", path, strerror(errno));
+		goto out;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		r = fail(err, len, -EINVAL, "%s: not a regular file", path);
+		goto out;
+	}
+	if (st.st_uid != geteuid() && st.st_uid != 0) {
+		r = fail(err, len, -EPERM, "%s: owned by uid %u, neither you nor root: not "
+			 "trusted", path, (unsigned int)st.st_uid);
+		goto out;
+	}
+	if ((uint64_t)st.st_size < sizeof(f->h)) {
+		r = fail(err, len, -EINVAL, "%s: truncated (%lld bytes; the header alone is %zu)",
+			 path, (long long)st.st_size, sizeof(f->h));
+		goto out;
+	}
+	n = pread(fd, &f->h, sizeof(f->h), 0);
+	if (n != (ssize_t)sizeof(f->h)) {
+		r = fail(err, len, n < 0 ? -errno : -EIO, "%s: cannot read its header", path);
+		goto out;
+	}
+	r = check_header(&f->h, (uint64_t)st.st_size, why, sizeof(why));
+	if (r) {
+		r = fail(err, len, r, "%s: %s", path, why);
+		goto out;
+	}
+	map = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_SHARED, fd, 0);
+	if (map == MAP_FAILED) {
+		r = fail(err, len, -errno, "%s: %s", path, strerror(errno));
+		goto out;
+	}
+	f->map = map;
+	f->size = (size_t)st.st_size;
+	f->dev = st.st_dev;
+	f->ino = st.st_ino;
+	memcpy(f->name, f->h.name, sizeof(f->name));
+	check_stale(f);
+	r = 0;
+out:
+	close(fd);
+	return r;
+}
+
+int stats_open(const char *name, struct stats_file *f, char *err, size_t len)
+{
+	char path[PATH_MAX];
+
+	if (!stats_name_valid(name))
+		return fail(err, len, -EINVAL, "'%s' is not a VM name (%s)", name,
+			    STATS_NAME_RULE);
+	if (snprintf(path, sizeof(path), "%s/%s%s", stats_dir(), name,
+		     XRS_STATS_FILE_SUFFIX) >= (int)sizeof(path))
+		return fail(err, len, -ENAMETOOLONG, "%s: path too long", stats_dir());
+	if (access(path, F_OK) && errno == ENOENT)
+		return fail(err, len, -ENOENT, "no VM '%s' is published in %s (xrs list)", name,
+			    stats_dir());
+	return stats_open_path(path, f, err, len);
+}
+
+void stats_close(struct stats_file *f)
+{
+	if (f->map)
+		munmap((void *)f->map, f->size);
+	f->map = NULL;
+}
+
+static const struct xrs_stats_vcpu *slot_at(const struct stats_file *f, uint32_t i)
+{
+	return (const void *)((const char *)f->map + f->h.header_size +
+			      (size_t)i * f->h.slot_size);
+}
+
+#define LOAD(p) __atomic_load_n(&(p), __ATOMIC_ACQUIRE)
+#define LOAD_RELAXED(p) __atomic_load_n(&(p), __ATOMIC_RELAXED)
+
+static bool read_record(const struct xrs_stats_vcpu *r, struct stats_vcpu *v)
+{
+	uint32_t s1, s2;
+	int tries, i;
+
+	for (tries = 0; tries < SEQ_TRIES; tries++) {
+		s1 = LOAD(r->seq);
+		v->state = LOAD(r->state);
+		v->entry = LOAD(r->state_entry_time);
+		for (i = 0; i < XRS_RUNSTATE_COUNT; i++)
+			v->time[i] = LOAD(r->time[i]);
+		__atomic_thread_fence(__ATOMIC_ACQUIRE);
+		s2 = LOAD_RELAXED(r->seq);
+		if (!(s1 & 1) && s1 == s2)
+			return true;
+	}
+	return false;
+}
+
+int stats_read_vcpus(struct stats_file *f, struct stats_vcpu *out, unsigned int max,
+		     char *err, size_t len)
+{
+	uint32_t i, limit;
+	unsigned int n = 0;
+
+	if (!GUARDED())
+		return fail(err, len, -EIO, "%s: the file shrank while it was read", f->path);
+	check_stale(f);
+	limit = LOAD(f->map->slot_limit);
+	if (limit > f->h.max_vcpus)
+		limit = f->h.max_vcpus;		/* a corrupt count never reads past the file */
+	for (i = 0; i < limit && n < max; i++) {
+		const struct xrs_stats_vcpu *r = slot_at(f, i);
+		struct stats_vcpu *v = &out[n];
+
+		if (!LOAD(r->in_use))
+			continue;
+		memset(v, 0, sizeof(*v));
+		v->slot = i;
+		v->torn = !read_record(r, v);
+		v->vcpu_id = LOAD_RELAXED(r->vcpu_id);
+		v->enters = LOAD_RELAXED(r->enters);
+		v->updates = LOAD_RELAXED(r->updates);
+		v->area_writes = LOAD_RELAXED(r->area_writes);
+		v->area_skips = LOAD_RELAXED(r->area_skips);
+		v->steal_samples = LOAD_RELAXED(r->steal_samples);
+		v->steal_unbooked = LOAD_RELAXED(r->steal_unbooked_ns);
+		v->ring_head = LOAD(r->ring_head);
+		v->in_guest = LOAD_RELAXED(r->in_guest) != 0;
+		n++;
+	}
+	UNGUARD();
+	return (int)n;
+}
+
+bool stats_guest_now(const struct stats_file *f, uint64_t *now)
+{
+	int64_t off = __atomic_load_n(&f->map->clock_offset_ns, __ATOMIC_RELAXED);
+
+	switch (f->h.clock) {
+	case XRS_STATS_CLOCK_MONOTONIC_RAW:
+		*now = clock_ns(CLOCK_MONOTONIC_RAW) + (uint64_t)off;
+		return true;
+	case XRS_STATS_CLOCK_MONOTONIC:
+		*now = clock_ns(CLOCK_MONOTONIC) + (uint64_t)off;
+		return true;
+	default:
+		return false;
+	}
+}
+
+int stats_read_ring(struct stats_file *f, uint32_t slot, uint64_t *from,
+		    struct xrs_stats_transition *out, unsigned int max, uint64_t *lost)
+{
+	const struct xrs_stats_vcpu *r;
+	const struct xrs_stats_transition *ring;
+	uint64_t head, head2, first, i, size = f->h.ring_size;
+	unsigned int n = 0;
+
+	if (slot >= f->h.max_vcpus)
+		return -EINVAL;
+	if (!GUARDED())
+		return -EIO;
+	r = slot_at(f, slot);
+	ring = (const void *)((const char *)r + XRS_STATS_RECORD_SIZE);
+	head = LOAD(r->ring_head);
+	if (head < *from)		/* the slot was reused: start over */
+		*from = 0;
+	first = head > size && head - size > *from ? head - size : *from;
+	*lost += first - *from;
+	for (i = first; i < head && n < max; i++, n++) {
+		out[n].time = LOAD_RELAXED(ring[i % size].time);
+		out[n].state = LOAD_RELAXED(ring[i % size].state);
+	}
+	__atomic_thread_fence(__ATOMIC_ACQUIRE);
+	head2 = LOAD(r->ring_head);
+	UNGUARD();
+	/* Entries the writer overwrote while they were copied are not trusted. */
+	*from = first + n;
+	if (head2 > size && head2 - size > first) {
+		uint64_t bad = head2 - size - first;
+
+		if (bad > n)
+			bad = n;
+		memmove(out, out + bad, (n - bad) * sizeof(*out));
+		n -= (unsigned int)bad;
+		*lost += bad;
+	}
+	return (int)n;
+}
+
+static int cmp_names(const void *a, const void *b)
+{
+	return strcmp(a, b);
+}
+
+int stats_list(char (*names)[XRS_STATS_NAME_MAX], unsigned int max)
+{
+	size_t sl = strlen(XRS_STATS_FILE_SUFFIX);
+	struct dirent *d;
+	unsigned int n = 0;
+	DIR *dir;
+
+	dir = opendir(stats_dir());
+	if (!dir)
+		return errno == ENOENT ? 0 : -errno;
+	while ((d = readdir(dir)) && n < max) {
+		size_t l = strlen(d->d_name);
+
+		if (l <= sl || strcmp(d->d_name + l - sl, XRS_STATS_FILE_SUFFIX) ||
+		    l - sl >= XRS_STATS_NAME_MAX)
+			continue;
+		memcpy(names[n], d->d_name, l - sl);
+		names[n][l - sl] = '\0';
+		if (stats_name_valid(names[n]))
+			n++;
+	}
+	closedir(dir);
+	qsort(names, n, sizeof(names[0]), cmp_names);
+	return (int)n;
+}
+
+double stats_uptime(const struct stats_file *f)
+{
+	uint64_t now = clock_ns(CLOCK_REALTIME);
+
+	return now > f->h.created_unix_ns ? (double)(now - f->h.created_unix_ns) / 1e9 : 0;
+}
+
+void stats_vcpu_times_at(const struct stats_vcpu *v, bool have_now, uint64_t now,
+			 uint64_t out[XRS_RUNSTATE_COUNT])
+{
+	memcpy(out, v->time, sizeof(v->time));
+	if (have_now && !v->torn && v->state < XRS_RUNSTATE_COUNT && now > v->entry)
+		out[v->state] += now - v->entry;
+}
+
+double stats_steal_pct(const uint64_t t[XRS_RUNSTATE_COUNT])
+{
+	uint64_t online = t[0] + t[1] + t[2];
+
+	return online ? 100.0 * (double)t[1] / (double)online : 0.0;
+}

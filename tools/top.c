@@ -1,0 +1,384 @@
+// SPDX-License-Identifier: MIT
+/*
+ * xrs top: published VMs live, like xentop: per VM and per vCPU, the share
+ * of the last interval each vCPU spent running, runnable (steal), blocked
+ * and offline. Interactive with curses (keys sort, q quits), or -b for
+ * plain tables.
+ *
+ * Shares come from the runstate times extrapolated to the same guest
+ * instant at both ends of the interval, so a vCPU blocked for the whole
+ * interval shows 100 % blocked although nothing updated its record.
+ */
+#include <curses.h>
+#include <errno.h>
+#include <getopt.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include "statsfile.h"
+#include "tools.h"
+#include "util/hosttime.h"
+
+#define MAX_VMS		64
+#define MAX_ROWS	4096
+#define LINE_MAX_LEN	160
+
+enum sort_key { SORT_NAME, SORT_RUNNING, SORT_RUNNABLE, SORT_BLOCKED, SORT_OFFLINE };
+
+struct row {
+	char vm[XRS_STATS_NAME_MAX];
+	uint32_t slot, vcpu_id, state;
+	uint64_t t[XRS_RUNSTATE_COUNT];		/* extrapolated to the sample's instant */
+	uint64_t updates;
+	double pct[XRS_RUNSTATE_COUNT];
+	double updates_per_s;
+	double age_ms;				/* < 0: unknown */
+	bool stale, torn;
+};
+
+struct vm_line {
+	char name[XRS_STATS_NAME_MAX];
+	int pid;
+	unsigned int vcpus;
+	double pct[XRS_RUNSTATE_COUNT];
+	bool stale;
+};
+
+struct top {
+	const char *only;		/* NULL: every published VM */
+	double delay;
+	long iterations;		/* 0: until q */
+	bool batch;
+	enum sort_key sort;
+	struct row rows[MAX_ROWS], prev[MAX_ROWS];
+	unsigned int nrows, nprev;
+	struct vm_line vms[MAX_VMS];
+	unsigned int nvms;
+	uint64_t wall, prev_wall;
+	char error[STATS_ERR_MAX];
+};
+
+static int usage(FILE *f, int status)
+{
+	fprintf(f, "usage: xrs top [NAME] [-b] [-d SECONDS] [-n ITERATIONS] [-s KEY]\n\n"
+		"Published VMs live (all, or NAME): per VM and vCPU, the %% of the last\n"
+		"interval spent running, runnable (steal), blocked and offline.\n\n"
+		"  -b             batch mode: plain tables on stdout, for scripts\n"
+		"  -d SECONDS     interval (1)\n"
+		"  -n ITERATIONS  stop after this many tables (interactive: until q)\n"
+		"  -s KEY         sort by name, running, runnable, blocked or offline (name)\n\n"
+		"Keys: n r w b o sort by name, running, waiting (runnable), blocked, offline;\n"
+		"q quits.\n");
+	return status;
+}
+
+static const struct row *find_prev(const struct top *t, const struct row *r)
+{
+	unsigned int i;
+
+	for (i = 0; i < t->nprev; i++)
+		if (t->prev[i].slot == r->slot && t->prev[i].vcpu_id == r->vcpu_id &&
+		    !strcmp(t->prev[i].vm, r->vm))
+			return &t->prev[i];
+	return NULL;
+}
+
+/* Shares of the interval since @p (or since the start without one). */
+static void shares(struct row *r, const struct row *p, double dt_s)
+{
+	uint64_t d[XRS_RUNSTATE_COUNT], sum = 0;
+	int i;
+
+	for (i = 0; i < XRS_RUNSTATE_COUNT; i++) {
+		d[i] = p && r->t[i] >= p->t[i] ? r->t[i] - p->t[i] : p ? 0 : r->t[i];
+		sum += d[i];
+	}
+	for (i = 0; i < XRS_RUNSTATE_COUNT; i++)
+		r->pct[i] = sum ? 100.0 * (double)d[i] / (double)sum : 0.0;
+	r->updates_per_s = p && dt_s > 0 && r->updates >= p->updates ?
+			   (double)(r->updates - p->updates) / dt_s : 0.0;
+}
+
+static void sample_vm(struct top *t, const char *name)
+{
+	static struct stats_vcpu v[XRS_STATS_MAX_VCPUS];
+	struct stats_file f;
+	struct vm_line *vl;
+	uint64_t now = 0;
+	bool have_now;
+	char err[STATS_ERR_MAX];
+	int n, i, k;
+
+	if (t->nvms >= MAX_VMS)
+		return;
+	if (stats_open(name, &f, err, sizeof(err))) {
+		snprintf(t->error, sizeof(t->error), "%s", err);
+		return;
+	}
+	n = stats_read_vcpus(&f, v, XRS_STATS_MAX_VCPUS, err, sizeof(err));
+	have_now = stats_guest_now(&f, &now);
+	if (n < 0) {
+		snprintf(t->error, sizeof(t->error), "%s", err);
+		stats_close(&f);
+		return;
+	}
+	vl = &t->vms[t->nvms++];
+	memset(vl, 0, sizeof(*vl));
+	snprintf(vl->name, sizeof(vl->name), "%s", f.name);
+	vl->pid = f.h.pid;
+	vl->stale = f.stale;
+	for (i = 0; i < n && t->nrows < MAX_ROWS; i++) {
+		struct row *r = &t->rows[t->nrows++];
+
+		memset(r, 0, sizeof(*r));
+		snprintf(r->vm, sizeof(r->vm), "%s", f.name);
+		r->slot = v[i].slot;
+		r->vcpu_id = v[i].vcpu_id;
+		r->state = v[i].state;
+		r->updates = v[i].updates;
+		r->stale = f.stale;
+		r->torn = v[i].torn;
+		stats_vcpu_times_at(&v[i], have_now, now, r->t);
+		r->age_ms = have_now ? (now > v[i].entry ? (double)(now - v[i].entry) / 1e6 : 0) : -1;
+		shares(r, find_prev(t, r), (double)(t->wall - t->prev_wall) / 1e9);
+		for (k = 0; k < XRS_RUNSTATE_COUNT; k++)
+			vl->pct[k] += r->pct[k];
+		vl->vcpus++;
+	}
+	for (k = 0; k < XRS_RUNSTATE_COUNT && vl->vcpus; k++)
+		vl->pct[k] /= vl->vcpus;
+	stats_close(&f);
+}
+
+static enum sort_key sort_by;
+
+static int cmp_rows(const void *a, const void *b)
+{
+	const struct row *x = a, *y = b;
+	int c = strcmp(x->vm, y->vm);
+
+	if (sort_by != SORT_NAME) {
+		double dx = x->pct[sort_by - SORT_RUNNING], dy = y->pct[sort_by - SORT_RUNNING];
+
+		if (dx != dy)
+			return dx < dy ? 1 : -1;
+	}
+	if (c)
+		return c;
+	return x->vcpu_id < y->vcpu_id ? -1 : x->vcpu_id > y->vcpu_id;
+}
+
+static void sample(struct top *t)
+{
+	static char names[MAX_VMS][XRS_STATS_NAME_MAX];
+	int n, i;
+
+	memcpy(t->prev, t->rows, t->nrows * sizeof(t->rows[0]));
+	t->nprev = t->nrows;
+	t->prev_wall = t->wall;
+	t->wall = mono_ns();
+	t->nrows = 0;
+	t->nvms = 0;
+	t->error[0] = '\0';
+	if (t->only) {
+		sample_vm(t, t->only);
+	} else {
+		n = stats_list(names, MAX_VMS);
+		if (n < 0)
+			snprintf(t->error, sizeof(t->error), "%s: %s", stats_dir(), strerror(-n));
+		for (i = 0; i < n; i++)
+			sample_vm(t, names[i]);
+	}
+	sort_by = t->sort;
+	qsort(t->rows, t->nrows, sizeof(t->rows[0]), cmp_rows);
+}
+
+/* The table as lines, for either output. */
+static void render(const struct top *t, void (*line)(void *ctx, const char *s), void *ctx)
+{
+	static const char *const keys[] = { "name", "running", "runnable", "blocked", "offline" };
+	char buf[LINE_MAX_LEN], when[32];
+	time_t now = time(NULL);
+	unsigned int i, nvcpus = 0;
+
+	for (i = 0; i < t->nvms; i++)
+		nvcpus += t->vms[i].vcpus;
+	strftime(when, sizeof(when), "%H:%M:%S", localtime(&now));
+	snprintf(buf, sizeof(buf), "xrs top - %s  %u VMs, %u vCPUs, %s, sorted by %s", when,
+		 t->nvms, nvcpus, t->nprev ? "shares of the last interval" : "shares since start",
+		 keys[t->sort]);
+	line(ctx, buf);
+	snprintf(buf, sizeof(buf), "%-20s %8s %5s %7s %7s %7s %7s",
+		 "VM", "PID", "VCPUS", "RUN%", "STEAL%", "BLOCK%", "OFF%");
+	line(ctx, buf);
+	for (i = 0; i < t->nvms; i++) {
+		const struct vm_line *v = &t->vms[i];
+
+		snprintf(buf, sizeof(buf), "%-20s %8d %5u %7.1f %7.1f %7.1f %7.1f%s", v->name,
+			 v->pid, v->vcpus, v->pct[0], v->pct[1], v->pct[2], v->pct[3],
+			 v->stale ? "  stale" : "");
+		line(ctx, buf);
+	}
+	line(ctx, "");
+	snprintf(buf, sizeof(buf), "%-20s %5s %-9s %7s %7s %7s %7s %9s %9s", "VM", "VCPU",
+		 "STATE", "RUN%", "STEAL%", "BLOCK%", "OFF%", "UPD/s", "AGE(ms)");
+	line(ctx, buf);
+	for (i = 0; i < t->nrows; i++) {
+		const struct row *r = &t->rows[i];
+		char age[16];
+
+		if (r->age_ms < 0)
+			snprintf(age, sizeof(age), "-");
+		else
+			snprintf(age, sizeof(age), "%.1f", r->age_ms);
+		snprintf(buf, sizeof(buf), "%-20s %5u %-9s %7.1f %7.1f %7.1f %7.1f %9.0f %9s%s",
+			 r->vm, r->vcpu_id, stats_state_name(r->state), r->pct[0], r->pct[1],
+			 r->pct[2], r->pct[3], r->updates_per_s, age, r->torn ? " torn" : "");
+		line(ctx, buf);
+	}
+	if (t->error[0]) {
+		snprintf(buf, sizeof(buf), "error: %.150s", t->error);
+		line(ctx, buf);
+	}
+}
+
+static void print_line(void *ctx, const char *s)
+{
+	fprintf(ctx, "%s\n", s);
+}
+
+struct screen {
+	int y;
+};
+
+static void screen_line(void *ctx, const char *s)
+{
+	struct screen *sc = ctx;
+
+	if (sc->y < LINES - 1)
+		mvaddnstr(sc->y, 0, s, COLS);
+	sc->y++;
+}
+
+static int run_batch(struct top *t)
+{
+	long i;
+
+	for (i = 0; !t->iterations || i < t->iterations; i++) {
+		if (i)
+			usleep((useconds_t)(t->delay * 1e6));
+		sample(t);
+		if (i)
+			printf("\n");
+		render(t, print_line, stdout);
+		fflush(stdout);
+	}
+	return 0;
+}
+
+static int run_interactive(struct top *t)
+{
+	struct screen sc;
+	long i;
+	int ch;
+
+	if (!initscr()) {
+		fprintf(stderr, "xrs top: cannot set up the terminal (TERM?); try -b\n");
+		return 1;
+	}
+	cbreak();
+	noecho();
+	curs_set(0);
+	for (i = 0; !t->iterations || i < t->iterations; i++) {
+		sample(t);
+		erase();
+		sc.y = 0;
+		render(t, screen_line, &sc);
+		mvaddstr(LINES - 1, 0, "q quit  n/r/w/b/o sort by name/running/runnable/blocked/offline");
+		refresh();
+		timeout((int)(t->delay * 1000));
+		ch = getch();
+		if (ch == 'q' || ch == 'Q')
+			break;
+		switch (ch) {
+		case 'n': t->sort = SORT_NAME; break;
+		case 'r': t->sort = SORT_RUNNING; break;
+		case 'w': t->sort = SORT_RUNNABLE; break;
+		case 'b': t->sort = SORT_BLOCKED; break;
+		case 'o': t->sort = SORT_OFFLINE; break;
+		default: break;
+		}
+	}
+	endwin();
+	return 0;
+}
+
+static int parse_sort(const char *s, enum sort_key *k)
+{
+	static const char *const names[] = { "name", "running", "runnable", "blocked", "offline" };
+	int i;
+
+	for (i = 0; i < 5; i++)
+		if (!strcmp(s, names[i]))
+			return *k = (enum sort_key)i, 0;
+	return -1;
+}
+
+int cmd_top(int argc, char **argv)
+{
+	static const struct option opts[] = { { "help", no_argument, 0, 'h' }, { 0, 0, 0, 0 } };
+	static struct top t;
+	char *end;
+	int c;
+
+	memset(&t, 0, sizeof(t));
+	t.delay = 1;
+	opterr = 0;
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "bd:n:s:", opts, NULL)) != -1) {
+		switch (c) {
+		case 'b':
+			t.batch = true;
+			break;
+		case 'd':
+			errno = 0;
+			t.delay = strtod(optarg, &end);
+			if (errno || *end || !isfinite(t.delay) || t.delay < 0.05 || t.delay > 3600)
+				return fprintf(stderr, "xrs top: -d: '%s' is not a time from 0.05 to "
+					       "3600 s\n", optarg), 2;
+			break;
+		case 'n':
+			errno = 0;
+			t.iterations = strtol(optarg, &end, 10);
+			if (errno || *end || t.iterations < 1)
+				return fprintf(stderr, "xrs top: -n: '%s' is not a count from 1\n",
+					       optarg), 2;
+			break;
+		case 's':
+			if (parse_sort(optarg, &t.sort))
+				return fprintf(stderr, "xrs top: -s: '%s' is not name, running, "
+					       "runnable, blocked or offline\n", optarg), 2;
+			break;
+		case 'h':
+			return usage(stdout, 0);
+		default:
+			return fprintf(stderr, "xrs top: %s: unknown option or missing value\n",
+				       argv[optind - 1]), 2;
+		}
+	}
+	if (optind < argc - 1)
+		return usage(stderr, 2);
+	t.only = optind < argc ? argv[optind] : NULL;
+	if (t.only) {
+		struct stats_file f;
+		char err[STATS_ERR_MAX];
+
+		if (stats_open(t.only, &f, err, sizeof(err)))
+			return fprintf(stderr, "xrs top: %s\n", err), 1;
+		stats_close(&f);
+	}
+	return t.batch ? run_batch(&t) : run_interactive(&t);
+}
