@@ -106,6 +106,7 @@ $(XRS_BIN): $(TOOLS_SRC:%.c=$(BUILD)/%.o) $(VMM_LIB) $(LIB)
 include lib/dist.mk
 include tests/unit/unit.mk
 include tests/kvm/kvm.mk
+include tests/ops/ops.mk
 include fuzz/fuzz.mk
 
 .SECONDARY:
@@ -115,11 +116,13 @@ include fuzz/fuzz.mk
 # (direct, or in the sandbox where /dev/kvm cannot run the guests).
 run: $(XRS_BIN) $(BUILD)/tests/kvm/kvm-probe
 	@sh scripts/run-demo $(XRS_BIN) $(BUILD)/tests/kvm/kvm-probe
-test: test-unit test-kvm test-lib
+test: test-unit test-kvm test-lib test-ops
 
+CHECK_FUZZ_SECONDS ?= 20
 check:
 	$(MAKE) BUILD=build/asan SAN=asan test-unit
 	$(MAKE) BUILD=build/tsan SAN=tsan test-unit-threaded
+	$(MAKE) fuzz-reader FUZZ_SECONDS=$(CHECK_FUZZ_SECONDS)
 
 # The sandbox's kernel cache survives clean; distclean drops it.
 clean:

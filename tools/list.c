@@ -59,7 +59,7 @@ int cmd_list(int argc, char **argv)
 			status = 1;
 			continue;
 		}
-		printf("%-24s %8d %5u %-7s %10.1f  %s%s\n", f.name, f.h.pid,
+		printf("%-24s %8d %5u %-7s %10.1f  %s%s\n", names[i], f.h.pid,
 		       __atomic_load_n(&f.map->nr_vcpus, __ATOMIC_RELAXED),
 		       backend_name((enum xrs_backend)f.h.backend), stats_uptime(&f),
 		       f.stale ? "stale: " : "live", f.stale ? f.stale_why : "");
@@ -68,12 +68,12 @@ int cmd_list(int argc, char **argv)
 
 			/* the very file found stale, not a new VM's of the same name */
 			if (stat(f.path, &st) || st.st_dev != f.dev || st.st_ino != f.ino)
-				printf("kept %s: its file changed since\n", f.name);
+				printf("kept %s: its file changed since\n", names[i]);
 			else if (unlink(f.path) && errno != ENOENT) {
 				fprintf(stderr, "xrs list: %s: %s\n", f.path, strerror(errno));
 				status = 1;
 			} else {
-				printf("pruned %s\n", f.name);
+				printf("pruned %s\n", names[i]);
 			}
 		}
 		stats_close(&f);
