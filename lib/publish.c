@@ -117,7 +117,7 @@ static void fill_header(struct xrs_vm *vm, struct xrs_stats_header *h, const cha
 	}
 	snprintf(h->name, sizeof(h->name), "%s", name);
 	/* Last: a reader that sees the magic sees the rest. */
-	__atomic_thread_fence(__ATOMIC_RELEASE);
+	area_wmb();		/* smp_wmb(): the reader is another process */
 	memcpy(h->magic, XRS_STATS_MAGIC, sizeof(h->magic));
 }
 
@@ -228,7 +228,7 @@ int publication_attach(struct xrs_vm *vm, struct xrs_vcpu *v)
 	p = slot_record(pub, i);
 	seq = atomic_load_explicit(&p->seq, memory_order_relaxed);
 	atomic_store_explicit(&p->seq, seq | 1, memory_order_relaxed);
-	atomic_thread_fence(memory_order_release);
+	area_wmb();
 	memset((char *)p + sizeof(p->seq), 0, sizeof(*p) - sizeof(p->seq));
 	p->vcpu_id = v->id;
 	atomic_store_explicit(&p->in_use, 1, memory_order_relaxed);

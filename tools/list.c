@@ -60,7 +60,7 @@ int cmd_list(int argc, char **argv)
 			continue;
 		}
 		printf("%-24s %8d %5u %-7s %10.1f  %s%s\n", names[i], f.h.pid,
-		       __atomic_load_n(&f.map->nr_vcpus, __ATOMIC_RELAXED),
+		       f.live.nr_vcpus,
 		       backend_name((enum xrs_backend)f.h.backend), stats_uptime(&f),
 		       f.stale ? "stale: " : "live", f.stale ? f.stale_why : "");
 		if (prune && f.stale) {

@@ -68,7 +68,7 @@ static void print_json(const struct stats_file *f, const struct stats_vcpu *v, i
 		json_str(stdout, f->stale_why);
 	}
 	printf(",\"steal_interval_ns\":%" PRIu64 ",\"vcpus\":[",
-	       __atomic_load_n(&f->map->steal_interval_ns, __ATOMIC_RELAXED));
+	       f->live.steal_interval_ns);
 	for (i = 0; i < n; i++) {
 		printf("%s{\"id\":%u,\"state\":\"%s\",\"state_entry_time\":%" PRIu64
 		       ",\"running_ns\":%" PRIu64 ",\"runnable_ns\":%" PRIu64

@@ -113,7 +113,7 @@ static void check_stale(struct stats_file *f)
 	uint64_t ticks;
 	int r;
 
-	if (__atomic_load_n(&f->map->closed, __ATOMIC_ACQUIRE)) {
+	if (f->live.closed) {
 		f->stale = true;
 		snprintf(f->stale_why, sizeof(f->stale_why), "closed by its VMM");
 		return;
@@ -181,8 +181,11 @@ int stats_open_path(const char *path, struct stats_file *f, char *err, size_t le
 	f->dev = st.st_dev;
 	f->ino = st.st_ino;
 	memcpy(f->name, f->h.name, sizeof(f->name));
-	check_stale(f);
-	r = 0;
+	r = stats_refresh(f);
+	if (r) {
+		r = fail(err, len, r, "%s: the file shrank while it was read", path);
+		stats_close(f);
+	}
 out:
 	close(fd);
 	return r;
@@ -220,6 +223,29 @@ static const struct xrs_stats_vcpu *slot_at(const struct stats_file *f, uint32_t
 #define LOAD(p) __atomic_load_n(&(p), __ATOMIC_ACQUIRE)
 #define LOAD_RELAXED(p) __atomic_load_n(&(p), __ATOMIC_RELAXED)
 
+/* Under the guard: the header's changing fields. */
+static void load_live(struct stats_file *f)
+{
+	f->live.nr_vcpus = LOAD_RELAXED(f->map->nr_vcpus);
+	f->live.slot_limit = LOAD(f->map->slot_limit);
+	f->live.closed = LOAD(f->map->closed);
+	f->live.clock_offset_ns = LOAD_RELAXED(f->map->clock_offset_ns);
+	f->live.steal_interval_ns = LOAD_RELAXED(f->map->steal_interval_ns);
+	/* a corrupt count never reads past the file */
+	if (f->live.slot_limit > f->h.max_vcpus)
+		f->live.slot_limit = f->h.max_vcpus;
+}
+
+int stats_refresh(struct stats_file *f)
+{
+	if (!GUARDED())
+		return -EIO;
+	load_live(f);
+	UNGUARD();
+	check_stale(f);
+	return 0;
+}
+
 static bool read_record(const struct xrs_stats_vcpu *r, struct stats_vcpu *v)
 {
 	uint32_t s1, s2;
@@ -243,14 +269,12 @@ int stats_read_vcpus(struct stats_file *f, struct stats_vcpu *out, unsigned int 
 		     char *err, size_t len)
 {
 	uint32_t i, limit;
-	unsigned int n = 0;
+	volatile unsigned int n = 0;	/* written between sigsetjmp and a SIGBUS */
 
 	if (!GUARDED())
 		return fail(err, len, -EIO, "%s: the file shrank while it was read", f->path);
-	check_stale(f);
-	limit = LOAD(f->map->slot_limit);
-	if (limit > f->h.max_vcpus)
-		limit = f->h.max_vcpus;		/* a corrupt count never reads past the file */
+	load_live(f);
+	limit = f->live.slot_limit;
 	for (i = 0; i < limit && n < max; i++) {
 		const struct xrs_stats_vcpu *r = slot_at(f, i);
 		struct stats_vcpu *v = &out[n];
@@ -272,12 +296,13 @@ int stats_read_vcpus(struct stats_file *f, struct stats_vcpu *out, unsigned int 
 		n++;
 	}
 	UNGUARD();
+	check_stale(f);
 	return (int)n;
 }
 
 bool stats_guest_now(const struct stats_file *f, uint64_t *now)
 {
-	int64_t off = __atomic_load_n(&f->map->clock_offset_ns, __ATOMIC_RELAXED);
+	int64_t off = f->live.clock_offset_ns;	/* as of the last read */
 
 	switch (f->h.clock) {
 	case XRS_STATS_CLOCK_MONOTONIC_RAW:

@@ -28,6 +28,11 @@ struct stats_file {
 	const struct xrs_stats_header *map;	/* the whole file, read-only */
 	size_t size;
 	struct xrs_stats_header h;		/* the header as checked at open */
+	struct {				/* the fields that change, as last read */
+		uint32_t nr_vcpus, slot_limit, closed;
+		int64_t clock_offset_ns;
+		uint64_t steal_interval_ns;
+	} live;
 	dev_t dev;				/* the file opened, to tell it from */
 	ino_t ino;				/* a later one of the same name */
 	bool stale;				/* its VMM is gone, or it closed */
@@ -54,6 +59,9 @@ const char *stats_dir(void);
 int stats_open(const char *name, struct stats_file *f, char *err, size_t errlen);
 int stats_open_path(const char *path, struct stats_file *f, char *err, size_t errlen);
 void stats_close(struct stats_file *f);
+
+/* Read f->live again (and whether the file went stale): 0, or -EIO if it shrank. */
+int stats_refresh(struct stats_file *f);
 
 /* Read the vCPUs in use, up to @max: their number, or -errno (@err says why). */
 int stats_read_vcpus(struct stats_file *f, struct stats_vcpu *out, unsigned int max,

@@ -210,7 +210,7 @@ static void svg(FILE *o, const struct stats_file *f, struct lane *lanes, unsigne
 	}
 	/* the time axis */
 	{
-		double y = top + n * (lane_h + gap) + 4;
+		double y = floor(top + n * (lane_h + gap) + 4) + 0.5;	/* a crisp 1 px line */
 
 		fprintf(o, "<line x1=\"%.0f\" y1=\"%.1f\" x2=\"%.0f\" y2=\"%.1f\" stroke=\"black\"/>\n",
 			left, y, left + width, y);
@@ -320,7 +320,7 @@ int cmd_timeline(int argc, char **argv)
 			stats_close(&f);
 			return 1;
 		}
-		if (__atomic_load_n(&f.map->closed, __ATOMIC_ACQUIRE))
+		if (stats_refresh(&f) || f.live.closed)
 			break;			/* the VM ended: draw what there is */
 	} while (mono_ns() < end_wall);
 	stats_guest_now(&f, &t1);

@@ -2,8 +2,9 @@
 # SPDX-License-Identifier: MIT
 """Check a rendered timeline: not blank, and LANES lanes stacked in the plot.
 
-A lane is a run of at least 20 non-white pixel rows in a column through the
-middle of the plot (titles, ticks and the legend are shorter). PNG decoded
+A lane is a run of non-white pixel rows in a column through the middle of
+the plot, between the title (the first 46 rows) and the time axis (the
+first row below them that is black across most of the plot). PNG decoded
 here with zlib alone (8-bit RGB/RGBA, not interlaced, as rsvg-convert
 writes), so the test needs no imaging library.
 
@@ -55,15 +56,21 @@ def main():
     w, h, bpp, rows = decode(path)
     colours = {bytes(r[x * bpp:x * bpp + 3]) for r in rows[::4] for x in range(0, w, 4)}
     x = w // 2
+
+    def dark(y, x):
+        return max(rows[y][x * bpp:x * bpp + 3]) < 128
+
+    axis = next((y for y in range(46, h)
+                 if sum(dark(y, x) for x in range(w // 10, w * 9 // 10)) > w * 0.7), h)
     runs, run = 0, 0
-    for y in range(h):
+    for y in range(46, axis):
         px = rows[y][x * bpp:x * bpp + 3]
         if min(px) < 250:
             run += 1
         else:
-            runs += run >= 20
+            runs += run >= 3
             run = 0
-    runs += run >= 20
+    runs += run >= 3
     print("%s: %dx%d, %d colours, %d lanes" % (path, w, h, len(colours), runs))
     if len(colours) < 4:
         sys.exit("blank: %d colours" % len(colours))
