@@ -17,6 +17,7 @@
 #include <limits.h>
 #include <microhttpd.h>
 #include <signal.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -55,6 +56,20 @@ struct vm_snap {
 	bool have_now;
 	uint64_t now;
 };
+
+/* A per-vCPU counter family: the u64 at @off of each struct stats_vcpu. */
+static void vcpu_counter(FILE *out, const struct vm_snap *vms, int nvms, const char *name,
+			 const char *help, size_t off)
+{
+	int i, j;
+
+	help_type(out, name, "counter", help);
+	for (i = 0; i < nvms; i++)
+		for (j = 0; j < vms[i].n; j++)
+			fprintf(out, "%s{vm=\"%s\",vcpu=\"%u\"} %" PRIu64 "\n", name, vms[i].f.name,
+				vms[i].v[j].vcpu_id,
+				*(const uint64_t *)((const char *)&vms[i].v[j] + off));
+}
 
 /* Each metric family once, all its series together, as the format wants. */
 static void write_metrics(FILE *out)
@@ -129,17 +144,12 @@ static void write_metrics(FILE *out)
 				vms[i].f.name, vms[i].v[j].vcpu_id,
 				vms[i].now > vms[i].v[j].entry ?
 				(double)(vms[i].now - vms[i].v[j].entry) / 1e9 : 0.0);
-	help_type(out, "xrs_vcpu_updates_total", "counter", "Runstate accounting updates of the vCPU.");
-	for (i = 0; i < nvms; i++)
-		for (j = 0; j < vms[i].n; j++)
-			fprintf(out, "xrs_vcpu_updates_total{vm=\"%s\",vcpu=\"%u\"} %" PRIu64 "\n",
-				vms[i].f.name, vms[i].v[j].vcpu_id, vms[i].v[j].updates);
-	help_type(out, "xrs_vcpu_area_writes_total", "counter",
-		  "Writes of the vCPU's runstate area into guest memory.");
-	for (i = 0; i < nvms; i++)
-		for (j = 0; j < vms[i].n; j++)
-			fprintf(out, "xrs_vcpu_area_writes_total{vm=\"%s\",vcpu=\"%u\"} %" PRIu64 "\n",
-				vms[i].f.name, vms[i].v[j].vcpu_id, vms[i].v[j].area_writes);
+	vcpu_counter(out, vms, nvms, "xrs_vcpu_updates_total",
+		     "Runstate accounting updates of the vCPU.",
+		     offsetof(struct stats_vcpu, updates));
+	vcpu_counter(out, vms, nvms, "xrs_vcpu_area_writes_total",
+		     "Writes of the vCPU's runstate area into guest memory.",
+		     offsetof(struct stats_vcpu, area_writes));
 	help_type(out, "xrs_export_unreadable_files", "gauge",
 		  "Files in the run directory this scrape could not read (xrs list says why).");
 	fprintf(out, "xrs_export_unreadable_files %d\n", errors + (vms ? 0 : nnames));

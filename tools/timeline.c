@@ -61,34 +61,35 @@ static int usage(FILE *f, int status)
 	return status;
 }
 
+/* Room for one more of @size bytes in *@p, which holds @n of @*cap. */
+static int grow(void **p, size_t *cap, size_t n, size_t size)
+{
+	void *q;
+
+	if (n < *cap)
+		return 0;
+	q = realloc(*p, (*cap ? *cap * 2 : CHUNK) * size);
+	if (!q)
+		return -ENOMEM;
+	*p = q;
+	*cap = *cap ? *cap * 2 : CHUNK;
+	return 0;
+}
+
 static int push(struct lane *l, uint64_t time, uint32_t state)
 {
 	if (l->n && l->t[l->n - 1].state == state)
 		return 0;			/* the same state again: nothing to draw */
-	if (l->n == l->cap) {
-		size_t cap = l->cap ? l->cap * 2 : CHUNK;
-		void *p = realloc(l->t, cap * sizeof(*l->t));
-
-		if (!p)
-			return -ENOMEM;
-		l->t = p;
-		l->cap = cap;
-	}
+	if (grow((void **)&l->t, &l->cap, l->n, sizeof(*l->t)))
+		return -ENOMEM;
 	l->t[l->n++] = (struct xrs_stats_transition){ .time = time, .state = state };
 	return 0;
 }
 
 static int push_steal(struct lane *l, uint64_t end, uint64_t ns)
 {
-	if (l->nst == l->capst) {
-		size_t cap = l->capst ? l->capst * 2 : CHUNK;
-		void *p = realloc(l->st, cap * sizeof(*l->st));
-
-		if (!p)
-			return -ENOMEM;
-		l->st = p;
-		l->capst = cap;
-	}
+	if (grow((void **)&l->st, &l->capst, l->nst, sizeof(*l->st)))
+		return -ENOMEM;
 	l->st[l->nst++] = (struct steal){ .end = end, .ns = ns };
 	return 0;
 }
