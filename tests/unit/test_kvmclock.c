@@ -5,6 +5,11 @@
  * fd land here. Each fake ioctl takes a fixed while (a slow or preempted
  * one) and reads its clock at a random point of it: a measurement's
  * midpoint is off by up to half its bracket, either way.
+ *
+ * CLOCK_MONOTONIC_RAW is the test's too (-Wl,--wrap=clock_gettime): a
+ * virtual clock that moves 10 ns per read and as the fake ioctl says, so a
+ * bracket is as wide as the test makes it, never as wide as a preemption of
+ * this process on a busy machine happens to make it.
  */
 #include <fcntl.h>
 #include <stdlib.h>
@@ -24,6 +29,21 @@ static struct {
 	unsigned int other_calls;
 } kvm;
 
+static uint64_t virtual_raw = 1000000000ull;
+
+int __real_clock_gettime(clockid_t id, struct timespec *ts);
+int __wrap_clock_gettime(clockid_t id, struct timespec *ts);
+
+int __wrap_clock_gettime(clockid_t id, struct timespec *ts)
+{
+	if (id != CLOCK_MONOTONIC_RAW)
+		return __real_clock_gettime(id, ts);
+	virtual_raw += 10;		/* a read takes a little time */
+	ts->tv_sec = (time_t)(virtual_raw / 1000000000ull);
+	ts->tv_nsec = (long)(virtual_raw % 1000000000ull);
+	return 0;
+}
+
 static uint64_t raw_ns(void)
 {
 	struct timespec ts;
@@ -37,10 +57,11 @@ static uint64_t kvm_now(void)
 	return raw_ns() + (uint64_t)kvm.offset;
 }
 
+/* The fake KVM takes this long: the virtual clock moves on. */
 static void spin_until(uint64_t t)
 {
-	while (raw_ns() < t)
-		;
+	if (virtual_raw < t)
+		virtual_raw = t;
 }
 
 int fake_ioctl(int fd, unsigned long req, void *arg)

@@ -37,7 +37,7 @@ $(UNIT_DIR)/test_flag_protocol: $(UNIT_DIR)/test_flag_protocol.o $(UNIT_HARNESS)
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ -lcmocka $(LDLIBS)
 
 # The kvmclock test answers libxrs's ioctls itself: a fake KVM_GET_CLOCK.
-$(UNIT_DIR)/test_kvmclock: LDFLAGS += -Wl,--wrap=ioctl
+$(UNIT_DIR)/test_kvmclock: LDFLAGS += -Wl,--wrap=ioctl -Wl,--wrap=clock_gettime
 $(UNIT_DIR)/test_kvmclock: $(UNIT_DIR)/test_kvmclock.o $(FAKE_IOCTL_OBJ) $(UNIT_HARNESS) $(LIB)
 	@printf "  %-8s %s\n" CC $@
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ -lcmocka $(LDLIBS)
