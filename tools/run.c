@@ -13,6 +13,7 @@
 #include "tools.h"
 #include "util/stats-name.h"
 #include "vmm.h"
+#include "kernel/guest.h"
 
 int cmd_run_usage(FILE *f, int status)
 {
@@ -47,7 +48,13 @@ int cmd_run_usage(FILE *f, int status)
 		"                       (behind)\n"
 		"  --publish            publish the accounting as --name for xrs list, stat,\n"
 		"                       top, export and timeline (in $XRS_RUN_DIR, /run/xrs)\n"
-		"  --publish-linger S   keep it published S seconds after the final table (0)\n\n"
+		"  --publish-linger S   keep it published S seconds after the final table (0)\n"
+		"  --kernel BZIMAGE     boot this Linux kernel instead of the test guests: its\n"
+		"                       ttyS0 is this output; it ends when the guest reboots\n"
+		"                       (exit 0), panics or triple-faults (1), or at --seconds\n"
+		"                       (given: 1); --vcpus and --mem (256) apply\n"
+		"  --initrd FILE        the initramfs for --kernel\n"
+		"  --cmdline STR        its command line (" KERNEL_CMDLINE_DEFAULT ")\n\n"
 		"Exit status: 0, 1 if a guest or host check failed, 2 for bad options.\n");
 	return status;
 }
@@ -146,13 +153,16 @@ struct run_opts {
 	uint64_t mem_mib;
 	bool publish;
 	double linger;		/* seconds the published VM stays after the final sample */
+	const char *kernel, *initrd, *cmdline;	/* --kernel: a Linux guest instead */
+	bool seconds_given;
 };
 
 static int parse(int argc, char **argv, struct run_opts *o)
 {
 	enum { O_VCPUS = 256, O_GUEST, O_WORKLOAD, O_SECONDS, O_MEM, O_FLAG, O_PIN,
 	       O_INTERVAL, O_JSON, O_NAME, O_BACKEND, O_NORS, O_WITNESS, O_REFRESH, O_RUNNING,
-	       O_SAVE_AT, O_RESTORE_CLOCK, O_PUBLISH, O_LINGER, O_HELP };
+	       O_SAVE_AT, O_RESTORE_CLOCK, O_PUBLISH, O_LINGER, O_KERNEL, O_INITRD, O_CMDLINE,
+	       O_HELP };
 	static const struct option opts[] = {
 		{ "vcpus", required_argument, 0, O_VCPUS },
 		{ "guest", required_argument, 0, O_GUEST },
@@ -173,6 +183,9 @@ static int parse(int argc, char **argv, struct run_opts *o)
 		{ "restore-clock", required_argument, 0, O_RESTORE_CLOCK },
 		{ "publish", no_argument, 0, O_PUBLISH },
 		{ "publish-linger", required_argument, 0, O_LINGER },
+		{ "kernel", required_argument, 0, O_KERNEL },
+		{ "initrd", required_argument, 0, O_INITRD },
+		{ "cmdline", required_argument, 0, O_CMDLINE },
 		{ "help", no_argument, 0, O_HELP },
 		{ 0, 0, 0, 0 },
 	};
@@ -212,6 +225,7 @@ static int parse(int argc, char **argv, struct run_opts *o)
 			if (parse_seconds(optarg, 0.01, 86400, &o->seconds))
 				return bad("--seconds", "'%s' is not a time from 0.01 to 86400",
 					   optarg);
+			o->seconds_given = true;
 			break;
 		case O_MEM:
 			if (parse_u64(optarg, 1, 1024, &o->mem_mib))
@@ -265,6 +279,15 @@ static int parse(int argc, char **argv, struct run_opts *o)
 			break;
 		case O_PUBLISH:
 			o->publish = true;
+			break;
+		case O_KERNEL:
+			o->kernel = optarg;
+			break;
+		case O_INITRD:
+			o->initrd = optarg;
+			break;
+		case O_CMDLINE:
+			o->cmdline = optarg;
 			break;
 		case O_LINGER:
 			if (parse_seconds(optarg, 0, 3600, &o->linger))
@@ -323,6 +346,8 @@ static int parse(int argc, char **argv, struct run_opts *o)
 		return bad("--publish-linger", "needs --publish");
 	if (o->publish)
 		o->cfg.publish = o->name;
+	if ((o->initrd || o->cmdline) && !o->kernel)
+		return bad(o->initrd ? "--initrd" : "--cmdline", "goes with --kernel");
 	return 0;
 }
 
@@ -428,6 +453,32 @@ static int save_and_restore(struct run_opts *o, struct vmm **mp, double t)
 	return r;
 }
 
+static int run_kernel(struct run_opts *o)
+{
+	static const char *const ends[] = {
+		[KERNEL_REBOOTED] = "rebooted", [KERNEL_TIMED_OUT] = "timed out",
+		[KERNEL_PANICKED] = "panicked", [KERNEL_TRIPLE_FAULT] = "triple fault",
+		[KERNEL_FAILED] = "failed",
+	};
+	struct kernel_config kc = {
+		.kernel = o->kernel, .initrd = o->initrd,
+		.cmdline = o->cmdline ? o->cmdline : KERNEL_CMDLINE_DEFAULT,
+		.nr_vcpus = o->cfg.nr_vcpus, .ram_mib = o->mem_mib ? o->mem_mib : 256,
+		.seconds = o->seconds_given ? o->seconds : 0, .dev = o->cfg.dev, .console = stdout,
+	};
+	struct kernel_result res;
+	int r = kernel_guest_run(&kc, &res);
+
+	if (r) {
+		fprintf(stderr, "xrs run: --kernel: %s\n", res.why);
+		return 2;
+	}
+	fprintf(stderr, "xrs run: the Linux guest %s after %.1f s (first output at %.1f s)%s%s\n",
+		ends[res.end], res.seconds, res.first_output_s,
+		res.end == KERNEL_REBOOTED ? "" : ": ", res.end == KERNEL_REBOOTED ? "" : res.why);
+	return res.end == KERNEL_REBOOTED ? 0 : 1;
+}
+
 int cmd_run(int argc, char **argv)
 {
 	struct run_opts o = {
@@ -448,6 +499,8 @@ int cmd_run(int argc, char **argv)
 	r = parse(argc, argv, &o);
 	if (r)
 		return r;
+	if (o.kernel)
+		return run_kernel(&o);
 	r = vmm_create(&o.cfg, &m, &err);
 	if (r) {
 		fprintf(stderr, "xrs run: %s\n", err.msg);

@@ -65,3 +65,9 @@ test-unit: $(UNIT_BIN)
 
 test-unit-threaded: $(UNIT_THREADED)
 	@sh tests/run-suite unit-tsan $(UNIT_THREADED)
+
+# The Linux boot protocol and the PC pieces: pure parts of the VMM.
+$(UNIT_DIR)/test_kernel_boot.o: CFLAGS += -Ivmm
+$(UNIT_DIR)/test_kernel_boot: $(UNIT_DIR)/test_kernel_boot.o $(UNIT_HARNESS) $(VMM_LIB) $(LIB)
+	@printf "  %-8s %s\n" CC $@
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ -lcmocka $(LDLIBS)
