@@ -49,8 +49,10 @@ int cmd_run_usage(FILE *f, int status)
 		"  --publish            publish the accounting as --name for xrs list, stat,\n"
 		"                       top, export and timeline (in $XRS_RUN_DIR, /run/xrs)\n"
 		"  --publish-linger S   keep it published S seconds after the final table (0)\n"
-		"  --kernel BZIMAGE     boot this Linux kernel instead of the test guests: its\n"
-		"                       ttyS0 is this output; it ends when the guest reboots\n"
+		"  --kernel BZIMAGE     boot this Linux kernel instead of the test guests, as a\n"
+		"                       Xen HVM guest whose steal is --backend's runstate\n"
+		"                       (--no-runstate: a plain PC); its ttyS0 is this\n"
+		"                       output; it ends when the guest reboots\n"
 		"                       (exit 0), panics or triple-faults (1), or at --seconds\n"
 		"                       (given: 1); --vcpus and --mem (256) apply\n"
 		"  --initrd FILE        the initramfs for --kernel\n"
@@ -154,7 +156,7 @@ struct run_opts {
 	bool publish;
 	double linger;		/* seconds the published VM stays after the final sample */
 	const char *kernel, *initrd, *cmdline;	/* --kernel: a Linux guest instead */
-	bool seconds_given;
+	bool seconds_given, refresh_given;
 };
 
 static int parse(int argc, char **argv, struct run_opts *o)
@@ -309,6 +311,7 @@ static int parse(int argc, char **argv, struct run_opts *o)
 				return bad("--refresh-ms", "'%s' is not a number from 0 to 60000",
 					   optarg);
 			o->cfg.refresh_ms = (uint32_t)n;
+			o->refresh_given = true;
 			break;
 		case O_HELP:
 			exit(cmd_run_usage(stdout, 0));
@@ -465,8 +468,12 @@ static int run_kernel(struct run_opts *o)
 		.cmdline = o->cmdline ? o->cmdline : KERNEL_CMDLINE_DEFAULT,
 		.nr_vcpus = o->cfg.nr_vcpus, .ram_mib = o->mem_mib ? o->mem_mib : 256,
 		.seconds = o->seconds_given ? o->seconds : 0, .dev = o->cfg.dev, .console = stdout,
+		.xen = o->cfg.runstate, .backend = o->cfg.backend,
+		.pin = o->cfg.pin, .nr_pin = o->cfg.nr_pin,
+		.refresh_ms = o->refresh_given ? o->cfg.refresh_ms : KERNEL_REFRESH_MS_DEFAULT,
 	};
 	struct kernel_result res;
+	uint32_t i;
 	int r = kernel_guest_run(&kc, &res);
 
 	if (r) {
@@ -476,6 +483,22 @@ static int run_kernel(struct run_opts *o)
 	fprintf(stderr, "xrs run: the Linux guest %s after %.1f s (first output at %.1f s)%s%s\n",
 		ends[res.end], res.seconds, res.first_output_s,
 		res.end == KERNEL_REBOOTED ? "" : ": ", res.end == KERNEL_REBOOTED ? "" : res.why);
+	if (kc.xen) {
+		/* steal as Linux's xen_steal_clock reads it: runnable + offline */
+		fprintf(stderr, "xrs run: Xen HVM guest, %s accounting, %llu hypercalls to the VMM\n",
+			res.backend == XRS_BACKEND_KERNEL ? "KVM's" : "libxrs's",
+			(unsigned long long)res.hypercalls);
+		fprintf(stderr, "%5s %11s %11s %11s %11s %11s %13s\n", "VCPU", "RUNNING(s)",
+			"RUNNABLE(s)", "BLOCKED(s)", "OFFLINE(s)", "STEAL(s)", "RUN_DELAY(s)");
+		for (i = 0; i < res.nr_vcpus; i++) {
+			const struct kernel_vcpu_end *v = &res.vcpu[i];
+
+			fprintf(stderr, "%5u %11.3f %11.3f %11.3f %11.3f %11.3f %13.3f\n", i,
+				v->time[0] / 1e9, v->time[1] / 1e9, v->time[2] / 1e9,
+				v->time[3] / 1e9, (v->time[1] + v->time[3]) / 1e9,
+				v->run_delay_ns / 1e9);
+		}
+	}
 	return res.end == KERNEL_REBOOTED ? 0 : 1;
 }
 

@@ -14,6 +14,7 @@
 #include <xrs/xen.h>
 
 /* Hypercall numbers (xen.h). */
+#define XEN_HC_memory_op		12
 #define XEN_HC_set_timer_op		15
 #define XEN_HC_console_io		18
 #define XEN_HC_xen_version		17
@@ -55,11 +56,39 @@
 #define CONSOLEIO_write		0
 #define CONSOLEIO_read		1
 
+/* What a Linux HVM guest asks at start-up (xen.h, memory.h, hvm/, event_channel.h). */
+#define XENVER_version			0
+#define XENVER_get_features		6
+#define XENFEAT_writable_page_tables	0
+#define XENFEAT_writable_descriptor_tables 1
+#define XENFEAT_auto_translated_physmap	2
+#define XENFEAT_hvm_callback_vector	8
+#define XENFEAT_hvm_safe_pvclock	9
+#define XENMEM_add_to_physmap		7
+#define XENMAPSPACE_shared_info		0
+#define HVMOP_set_param			0
+#define HVMOP_get_param			1
+#define HVM_PARAM_CALLBACK_IRQ		0
+#define HVM_PARAM_CALLBACK_TYPE_VECTOR	2	/* in bits 63:56 */
+#define EVTCHNOP_bind_virq		1
+#define EVTCHNOP_close			3
+#define EVTCHNOP_send			4
+#define EVTCHNOP_bind_ipi		7
+#define EVTCHNOP_bind_vcpu		8
+#define EVTCHNOP_unmask			9
+#define EVTCHNSTAT_ipi			5
+#define VIRQ_TIMER			0
+#define SHUTDOWN_poweroff		0
+#define SHUTDOWN_reboot			1
+#define SHUTDOWN_crash			3
+#define XEN_CPUID_HVM_VCPU_ID_PRESENT	(1u << 3)	/* leaf 4: EBX is the vCPU id */
+
 /* Xen's errno values (xen/include/public/errno.h), as the guest sees them. */
 #define XEN_EPERM	1
 #define XEN_ENOENT	2
 #define XEN_EFAULT	14
 #define XEN_EBUSY	16
+#define XEN_ENOSPC	28
 #define XEN_EEXIST	17
 #define XEN_EINVAL	22
 #define XEN_ENOSYS	38

@@ -9,8 +9,10 @@
 #ifndef XRS_VMM_KERNEL_GUEST_H
 #define XRS_VMM_KERNEL_GUEST_H
 
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <xrs/xrs.h>
 
 /* ttyS0 as the console, the i8042 reset for reboot, no PCI or ACPI to probe. */
 #define KERNEL_CMDLINE_DEFAULT "console=ttyS0 reboot=k panic=-1 pci=off acpi=off"
@@ -22,6 +24,27 @@ struct kernel_config {
 	double seconds;				/* stop after this long (0: never) */
 	const char *dev;			/* NULL: /dev/kvm */
 	FILE *console;				/* the guest's ttyS0 */
+	bool xen;				/* a Xen HVM guest (needs CONFIG_KVM_XEN) */
+	uint32_t refresh_ms;			/* user backend: kick a vCPU in KVM_RUN this
+						 * often, so its area is fresh (0: never) */
+	const int *pin;				/* host CPUs: vCPU i on pin[i % nr_pin] */
+	int nr_pin;
+	enum xrs_backend backend;		/* whose runstate accounting, with xen */
+};
+
+#define KERNEL_MAX_VCPUS	64
+/*
+ * How often a Linux guest's vCPUs are kicked for a fresh area (user
+ * backend), unless --refresh-ms says: fresh to well within the 1 % the
+ * steal test allows, for a tenth of the exits of the test guests' 10 ms.
+ */
+#define KERNEL_REFRESH_MS_DEFAULT	100
+
+/* A vCPU's accounting at the end: GET RUNSTATE_DATA, and its thread's run delay. */
+struct kernel_vcpu_end {
+	uint64_t time[XRS_RUNSTATE_COUNT];
+	uint64_t run_delay_ns;
+	bool have_runstate;			/* the guest registered its area */
 };
 
 enum kernel_end {
@@ -37,6 +60,10 @@ struct kernel_result {
 	double seconds;			/* from the first KVM_RUN */
 	double first_output_s;		/* when ttyS0 first spoke */
 	char why[256];
+	enum xrs_backend backend;	/* what AUTO chose, with xen */
+	uint64_t hypercalls;
+	uint32_t nr_vcpus;
+	struct kernel_vcpu_end vcpu[KERNEL_MAX_VCPUS];
 };
 
 /*
