@@ -14,23 +14,11 @@
 #include <unistd.h>
 #include "statsfile.h"
 #include "util/hosttime.h"
+#include "util/msg.h"
 #include "util/proc.h"
 #include "util/stats-name.h"
 
 #define SEQ_TRIES	10000	/* a writer holds a record odd for well under a microsecond */
-
-static int fail(char *err, size_t len, int r, const char *fmt, ...)
-	__attribute__((format(printf, 4, 5)));
-
-static int fail(char *err, size_t len, int r, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(err, len, fmt, ap);
-	va_end(ap);
-	return r;
-}
 
 /*
  * A file shrunk by its owner after it was checked would fault the reader:
@@ -85,25 +73,25 @@ static int check_header(const struct xrs_stats_header *h, uint64_t st_size, char
 	uint64_t want;
 
 	if (memcmp(h->magic, XRS_STATS_MAGIC, sizeof(h->magic)))
-		return fail(err, len, -EINVAL, "not an xrs stats file (no %s magic)",
+		return msg_ret(err, len, -EINVAL, "not an xrs stats file (no %s magic)",
 			    XRS_STATS_MAGIC);
 	if (h->version != XRS_STATS_VERSION)
-		return fail(err, len, -EPROTO, "format version %u; this xrs reads version %u",
+		return msg_ret(err, len, -EPROTO, "format version %u; this xrs reads version %u",
 			    h->version, XRS_STATS_VERSION);
 	if (h->header_size != XRS_STATS_HEADER_SIZE || h->slot_size != XRS_STATS_SLOT_SIZE ||
 	    h->ring_size != XRS_STATS_RING_SIZE || h->max_vcpus == 0 ||
 	    h->max_vcpus > XRS_STATS_MAX_VCPUS)
-		return fail(err, len, -EPROTO, "a layout this xrs does not know (header %u, "
+		return msg_ret(err, len, -EPROTO, "a layout this xrs does not know (header %u, "
 			    "slot %u, ring %u, %u slots)", h->header_size, h->slot_size,
 			    h->ring_size, h->max_vcpus);
 	want = (uint64_t)h->header_size + (uint64_t)h->max_vcpus * h->slot_size;
 	if (h->file_size != want || st_size != want)
-		return fail(err, len, -EINVAL, "truncated or padded: %llu bytes, its layout "
+		return msg_ret(err, len, -EINVAL, "truncated or padded: %llu bytes, its layout "
 			    "needs %llu", (unsigned long long)st_size, (unsigned long long)want);
 	if (memchr(h->name, '\0', sizeof(h->name)) == NULL || !stats_name_valid(h->name))
-		return fail(err, len, -EINVAL, "its VM name is not a valid name");
+		return msg_ret(err, len, -EINVAL, "its VM name is not a valid name");
 	if (h->pid <= 0 || h->clock > XRS_STATS_CLOCK_MONOTONIC)
-		return fail(err, len, -EINVAL, "a corrupt header (pid %d, clock %u)", h->pid,
+		return msg_ret(err, len, -EINVAL, "a corrupt header (pid %d, clock %u)", h->pid,
 			    h->clock);
 	return 0;
 }
@@ -141,39 +129,39 @@ int stats_open_path(const char *path, struct stats_file *f, char *err, size_t le
 	snprintf(f->path, sizeof(f->path), "%s", path);
 	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
 	if (fd < 0)
-		return fail(err, len, -errno, "%s: %s", path,
+		return msg_ret(err, len, -errno, "%s: %s", path,
 			    errno == ELOOP ? "a symbolic link, not a stats file" : strerror(errno));
 	if (fstat(fd, &st)) {
-		r = fail(err, len, -errno, "%s: %s", path, strerror(errno));
+		r = msg_ret(err, len, -errno, "%s: %s", path, strerror(errno));
 		goto out;
 	}
 	if (!S_ISREG(st.st_mode)) {
-		r = fail(err, len, -EINVAL, "%s: not a regular file", path);
+		r = msg_ret(err, len, -EINVAL, "%s: not a regular file", path);
 		goto out;
 	}
 	if (st.st_uid != geteuid() && st.st_uid != 0) {
-		r = fail(err, len, -EPERM, "%s: owned by uid %u, neither you nor root: not "
+		r = msg_ret(err, len, -EPERM, "%s: owned by uid %u, neither you nor root: not "
 			 "trusted", path, (unsigned int)st.st_uid);
 		goto out;
 	}
 	if ((uint64_t)st.st_size < sizeof(f->h)) {
-		r = fail(err, len, -EINVAL, "%s: truncated (%lld bytes; the header alone is %zu)",
+		r = msg_ret(err, len, -EINVAL, "%s: truncated (%lld bytes; the header alone is %zu)",
 			 path, (long long)st.st_size, sizeof(f->h));
 		goto out;
 	}
 	n = pread(fd, &f->h, sizeof(f->h), 0);
 	if (n != (ssize_t)sizeof(f->h)) {
-		r = fail(err, len, n < 0 ? -errno : -EIO, "%s: cannot read its header", path);
+		r = msg_ret(err, len, n < 0 ? -errno : -EIO, "%s: cannot read its header", path);
 		goto out;
 	}
 	r = check_header(&f->h, (uint64_t)st.st_size, why, sizeof(why));
 	if (r) {
-		r = fail(err, len, r, "%s: %s", path, why);
+		r = msg_ret(err, len, r, "%s: %s", path, why);
 		goto out;
 	}
 	map = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_SHARED, fd, 0);
 	if (map == MAP_FAILED) {
-		r = fail(err, len, -errno, "%s: %s", path, strerror(errno));
+		r = msg_ret(err, len, -errno, "%s: %s", path, strerror(errno));
 		goto out;
 	}
 	f->map = map;
@@ -183,7 +171,7 @@ int stats_open_path(const char *path, struct stats_file *f, char *err, size_t le
 	memcpy(f->name, f->h.name, sizeof(f->name));
 	r = stats_refresh(f);
 	if (r) {
-		r = fail(err, len, r, "%s: the file shrank while it was read", path);
+		r = msg_ret(err, len, r, "%s: the file shrank while it was read", path);
 		stats_close(f);
 	}
 out:
@@ -196,13 +184,13 @@ int stats_open(const char *name, struct stats_file *f, char *err, size_t len)
 	char path[PATH_MAX];
 
 	if (!stats_name_valid(name))
-		return fail(err, len, -EINVAL, "'%s' is not a VM name (%s)", name,
+		return msg_ret(err, len, -EINVAL, "'%s' is not a VM name (%s)", name,
 			    STATS_NAME_RULE);
 	if (snprintf(path, sizeof(path), "%s/%s%s", stats_dir(), name,
 		     XRS_STATS_FILE_SUFFIX) >= (int)sizeof(path))
-		return fail(err, len, -ENAMETOOLONG, "%s: path too long", stats_dir());
+		return msg_ret(err, len, -ENAMETOOLONG, "%s: path too long", stats_dir());
 	if (access(path, F_OK) && errno == ENOENT)
-		return fail(err, len, -ENOENT, "no VM '%s' is published in %s (xrs list)", name,
+		return msg_ret(err, len, -ENOENT, "no VM '%s' is published in %s (xrs list)", name,
 			    stats_dir());
 	return stats_open_path(path, f, err, len);
 }
@@ -272,7 +260,7 @@ int stats_read_vcpus(struct stats_file *f, struct stats_vcpu *out, unsigned int 
 	volatile unsigned int n = 0;	/* written between sigsetjmp and a SIGBUS */
 
 	if (!GUARDED())
-		return fail(err, len, -EIO, "%s: the file shrank while it was read", f->path);
+		return msg_ret(err, len, -EIO, "%s: the file shrank while it was read", f->path);
 	load_live(f);
 	limit = f->live.slot_limit;
 	for (i = 0; i < limit && n < max; i++) {

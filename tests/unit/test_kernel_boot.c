@@ -11,31 +11,10 @@
 #include "kernel/bzimage.h"
 #include "pc/mptable.h"
 #include "pc/uart.h"
+#include "util/le.h"
 
 #define MiB		(1ull << 20)
 #define IMG_SIZE	(8 * 4096)
-
-static void put16(uint8_t *p, uint16_t v)
-{
-	p[0] = (uint8_t)v;
-	p[1] = (uint8_t)(v >> 8);
-}
-
-static void put32(uint8_t *p, uint32_t v)
-{
-	put16(p, (uint16_t)v);
-	put16(p + 2, (uint16_t)(v >> 16));
-}
-
-static uint32_t get32(const uint8_t *p)
-{
-	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
-}
-
-static uint64_t get64(const uint8_t *p)
-{
-	return get32(p) | (uint64_t)get32(p + 4) << 32;
-}
 
 /* A bzImage as a 2.15 kernel's: 3 setup sectors, then a "kernel" of 0x5a. */
 static uint8_t *fake_bzimage(void)
@@ -44,17 +23,17 @@ static uint8_t *fake_bzimage(void)
 
 	assert_non_null(img);
 	img[BZ_SETUP_SECTS] = 3;
-	put16(img + BZ_BOOT_FLAG, 0xaa55);
+	put_le16(img + BZ_BOOT_FLAG, 0xaa55);
 	img[BZ_JUMP] = 0xeb;
 	img[BZ_JUMP + 1] = 0x6a;		/* the header ends at 0x26c */
 	memcpy(img + BZ_HEADER, "HdrS", 4);
-	put16(img + BZ_VERSION, 0x020f);
+	put_le16(img + BZ_VERSION, 0x020f);
 	img[BZ_LOADFLAGS] = BZ_LOADED_HIGH;
-	put32(img + BZ_INITRD_ADDR_MAX, 0x7fffffff);
+	put_le32(img + BZ_INITRD_ADDR_MAX, 0x7fffffff);
 	img[BZ_RELOCATABLE] = 1;
-	put16(img + BZ_XLOADFLAGS, BZ_XLF_KERNEL_64);
-	put32(img + BZ_CMDLINE_SIZE, 2047);
-	put32(img + BZ_INIT_SIZE, 4 * MiB);
+	put_le16(img + BZ_XLOADFLAGS, BZ_XLF_KERNEL_64);
+	put_le32(img + BZ_CMDLINE_SIZE, 2047);
+	put_le32(img + BZ_INIT_SIZE, 4 * MiB);
 	memset(img + 4 * 512, 0x5a, IMG_SIZE - 4 * 512);
 	return img;
 }
@@ -135,18 +114,18 @@ static void the_layout_follows_the_boot_protocol(void **state)
 	assert_int_equal(bp[BZ_TYPE_OF_LOADER], 0xff);
 	assert_int_equal(bp[BZ_LOADFLAGS] & (BZ_LOADED_HIGH | BZ_CAN_USE_HEAP),
 			 BZ_LOADED_HIGH | BZ_CAN_USE_HEAP);
-	assert_int_equal(get32(bp + BZ_CMD_LINE_PTR), KB_CMDLINE);
+	assert_int_equal(get_le32(bp + BZ_CMD_LINE_PTR), KB_CMDLINE);
 	assert_string_equal((char *)ram + KB_CMDLINE, "console=ttyS0");
-	assert_int_equal(get32(bp + BZ_RAMDISK_IMAGE), kb.initrd);
-	assert_int_equal(get32(bp + BZ_RAMDISK_SIZE), sizeof(initrd));
+	assert_int_equal(get_le32(bp + BZ_RAMDISK_IMAGE), kb.initrd);
+	assert_int_equal(get_le32(bp + BZ_RAMDISK_SIZE), sizeof(initrd));
 	/* e820: low RAM, the BIOS hole, the rest */
 	assert_int_equal(bp[0x1e8], 3);
-	assert_int_equal(get64(bp + 0x2d0 + 20 * 2), KB_KERNEL);
-	assert_int_equal(get64(bp + 0x2d0 + 20 * 2 + 8), ram_size - KB_KERNEL);
-	assert_int_equal(get32(bp + 0x2d0 + 20 * 1 + 16), E820_RESERVED);
+	assert_int_equal(get_le64(bp + 0x2d0 + 20 * 2), KB_KERNEL);
+	assert_int_equal(get_le64(bp + 0x2d0 + 20 * 2 + 8), ram_size - KB_KERNEL);
+	assert_int_equal(get_le32(bp + 0x2d0 + 20 * 1 + 16), E820_RESERVED);
 	/* identity map: the 2 MiB page holding the kernel maps to itself */
-	assert_int_equal(get64(ram + KB_PD) & ~0xfffull, 0);
-	assert_int_equal(get64(ram + KB_PD + 8 * 2047), (2047ull << 21) | 0x83);
+	assert_int_equal(get_le64(ram + KB_PD) & ~0xfffull, 0);
+	assert_int_equal(get_le64(ram + KB_PD + 8 * 2047), (2047ull << 21) | 0x83);
 	free(ram);
 	free(img);
 }
@@ -161,7 +140,7 @@ static void too_little_ram_or_too_long_a_command_line_is_refused_untouched(void 
 
 	(void)state;
 	assert_int_equal(bzimage_parse(img, IMG_SIZE, &bz, why, sizeof(why)), 0);
-	put32(img + BZ_INIT_SIZE, 16 * MiB);		/* needs more than 8 MiB */
+	put_le32(img + BZ_INIT_SIZE, 16 * MiB);		/* needs more than 8 MiB */
 	bz.init_size = 16 * MiB;
 	assert_int_equal(kernel_boot_layout(ram, 8 * MiB, &bz, NULL, 0, "", &kb, why,
 					    sizeof(why)), -E2BIG);
@@ -281,11 +260,11 @@ static void the_mp_tables_list_every_vcpu_and_check_out(void **state)
 	(void)state;
 	assert_int_equal(mptable_write(buf, 0xf0000, 4), 0);
 	assert_memory_equal(buf, "_MP_", 4);
-	assert_int_equal(get32(buf + 4), 0xf0010);
+	assert_int_equal(get_le32(buf + 4), 0xf0010);
 	assert_int_equal(sum(buf, 16), 0);
 	assert_memory_equal(hdr, "PCMP", 4);
 	assert_int_equal(sum(hdr, hdr[4] | hdr[5] << 8), 0);
-	assert_int_equal(get32(hdr + 36), MPTABLE_LAPIC_ADDR);
+	assert_int_equal(get_le32(hdr + 36), MPTABLE_LAPIC_ADDR);
 	n = hdr[34] | hdr[35] << 8;
 	for (i = 0, e = hdr + 44; i < n; i++) {
 		if (e[0] == 0) {

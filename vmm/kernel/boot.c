@@ -1,9 +1,10 @@
 // SPDX-License-Identifier: MIT
 #include <errno.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 #include "kernel/boot.h"
+#include "util/le.h"
+#include "util/msg.h"
 
 #define PAGE		4096ull
 #define E820_TABLE	0x2d0		/* struct boot_params: e820_table[] */
@@ -11,44 +12,14 @@
 #define VID_MODE	0x1fa
 #define TYPE_OF_LOADER_OTHER	0xff
 
-static void put16(uint8_t *p, uint16_t v)
-{
-	p[0] = (uint8_t)v;
-	p[1] = (uint8_t)(v >> 8);
-}
-
-static void put32(uint8_t *p, uint32_t v)
-{
-	put16(p, (uint16_t)v);
-	put16(p + 2, (uint16_t)(v >> 16));
-}
-
-static void put64(uint8_t *p, uint64_t v)
-{
-	put32(p, (uint32_t)v);
-	put32(p + 4, (uint32_t)(v >> 32));
-}
-
-static int bad(char *why, size_t len, int r, const char *fmt, ...) __attribute__((format(printf, 4, 5)));
-
-static int bad(char *why, size_t len, int r, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(why, len, fmt, ap);
-	va_end(ap);
-	return r;
-}
-
 static void e820_add(uint8_t *bp, uint64_t addr, uint64_t size, uint32_t type)
 {
 	uint8_t n = bp[E820_ENTRIES];
 	uint8_t *e = bp + E820_TABLE + n * 20;
 
-	put64(e, addr);
-	put64(e + 8, size);
-	put32(e + 16, type);
+	put_le64(e, addr);
+	put_le64(e + 8, size);
+	put_le32(e + 16, type);
 	bp[E820_ENTRIES] = (uint8_t)(n + 1);
 }
 
@@ -58,18 +29,18 @@ static void page_tables(uint8_t *ram)
 	int i;
 
 	memset(ram + KB_PML4, 0, 6 * PAGE);
-	put64(ram + KB_PML4, KB_PDPT | 3);			/* present, writable */
+	put_le64(ram + KB_PML4, KB_PDPT | 3);			/* present, writable */
 	for (i = 0; i < 4; i++)
-		put64(ram + KB_PDPT + i * 8, (KB_PD + (uint64_t)i * PAGE) | 3);
+		put_le64(ram + KB_PDPT + i * 8, (KB_PD + (uint64_t)i * PAGE) | 3);
 	for (i = 0; i < 4 * 512; i++)
-		put64(ram + KB_PD + (uint64_t)i * 8, ((uint64_t)i << 21) | 0x83);	/* 2 MiB */
+		put_le64(ram + KB_PD + (uint64_t)i * 8, ((uint64_t)i << 21) | 0x83);	/* 2 MiB */
 }
 
 static void gdt(uint8_t *ram)
 {
 	memset(ram + KB_GDT, 0, 4 * 8);
-	put64(ram + KB_GDT + KB_BOOT_CS, 0x00af9b000000ffffull);	/* 64-bit code */
-	put64(ram + KB_GDT + KB_BOOT_DS, 0x00cf93000000ffffull);	/* data */
+	put_le64(ram + KB_GDT + KB_BOOT_CS, 0x00af9b000000ffffull);	/* 64-bit code */
+	put_le64(ram + KB_GDT + KB_BOOT_DS, 0x00cf93000000ffffull);	/* data */
 }
 
 int kernel_boot_layout(uint8_t *ram, uint64_t ram_size, const struct bzimage *bz,
@@ -81,13 +52,13 @@ int kernel_boot_layout(uint8_t *ram, uint64_t ram_size, const struct bzimage *bz
 	uint8_t *bp = ram + KB_BOOT_PARAMS;
 
 	if (ram_size > KB_RAM_MAX)
-		return bad(why, len, -E2BIG, "%llu MiB of RAM: at most %llu",
+		return msg_ret(why, len, -E2BIG, "%llu MiB of RAM: at most %llu",
 			   (unsigned long long)(ram_size >> 20), KB_RAM_MAX >> 20);
 	if (cl > bz->cmdline_size || cl >= KB_CMDLINE_MAX)
-		return bad(why, len, -EINVAL, "a command line of %zu bytes: this kernel takes %u",
+		return msg_ret(why, len, -EINVAL, "a command line of %zu bytes: this kernel takes %u",
 			   cl, bz->cmdline_size);
 	if (kernel_end > ram_size)
-		return bad(why, len, -E2BIG, "the kernel needs %llu MiB of RAM from 1 MiB; --mem "
+		return msg_ret(why, len, -E2BIG, "the kernel needs %llu MiB of RAM from 1 MiB; --mem "
 			   "gives %llu", (unsigned long long)((kernel_end + (1 << 20) - 1) >> 20),
 			   (unsigned long long)(ram_size >> 20));
 	if (initrd_size) {
@@ -97,7 +68,7 @@ int kernel_boot_layout(uint8_t *ram, uint64_t ram_size, const struct bzimage *bz
 			limit = ram_size;
 		initrd_at = (limit - initrd_size) & ~(PAGE - 1);
 		if (initrd_size > limit || initrd_at < kernel_end)
-			return bad(why, len, -E2BIG, "the kernel and an initrd of %zu bytes do not "
+			return msg_ret(why, len, -E2BIG, "the kernel and an initrd of %zu bytes do not "
 				   "fit in %llu MiB of RAM", initrd_size,
 				   (unsigned long long)(ram_size >> 20));
 	}
@@ -112,13 +83,13 @@ int kernel_boot_layout(uint8_t *ram, uint64_t ram_size, const struct bzimage *bz
 	/* The zero page: the setup header as the image has it, then ours. */
 	memset(bp, 0, PAGE);
 	memcpy(bp + BZ_SETUP_SECTS, bz->data + BZ_SETUP_SECTS, bz->header_end - BZ_SETUP_SECTS);
-	put16(bp + VID_MODE, 0xffff);				/* "normal" */
+	put_le16(bp + VID_MODE, 0xffff);				/* "normal" */
 	bp[BZ_TYPE_OF_LOADER] = TYPE_OF_LOADER_OTHER;
 	bp[BZ_LOADFLAGS] |= BZ_LOADED_HIGH | BZ_CAN_USE_HEAP;
-	put16(bp + BZ_HEAP_END_PTR, 0xfe00);
-	put32(bp + BZ_CMD_LINE_PTR, (uint32_t)KB_CMDLINE);
-	put32(bp + BZ_RAMDISK_IMAGE, (uint32_t)initrd_at);
-	put32(bp + BZ_RAMDISK_SIZE, (uint32_t)initrd_size);
+	put_le16(bp + BZ_HEAP_END_PTR, 0xfe00);
+	put_le32(bp + BZ_CMD_LINE_PTR, (uint32_t)KB_CMDLINE);
+	put_le32(bp + BZ_RAMDISK_IMAGE, (uint32_t)initrd_at);
+	put_le32(bp + BZ_RAMDISK_SIZE, (uint32_t)initrd_size);
 	e820_add(bp, 0, KB_LOW_RAM_END, E820_RAM);
 	e820_add(bp, KB_LOW_RAM_END, KB_KERNEL - KB_LOW_RAM_END, E820_RESERVED);
 	e820_add(bp, KB_KERNEL, ram_size - KB_KERNEL, E820_RAM);

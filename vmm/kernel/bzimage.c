@@ -1,31 +1,10 @@
 // SPDX-License-Identifier: MIT
 #include <errno.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 #include "kernel/bzimage.h"
-
-static uint16_t le16(const uint8_t *p)
-{
-	return (uint16_t)(p[0] | p[1] << 8);
-}
-
-static uint32_t le32(const uint8_t *p)
-{
-	return (uint32_t)le16(p) | (uint32_t)le16(p + 2) << 16;
-}
-
-static int bad(char *why, size_t len, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-
-static int bad(char *why, size_t len, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(why, len, fmt, ap);
-	va_end(ap);
-	return -EINVAL;
-}
+#include "util/le.h"
+#include "util/msg.h"
 
 int bzimage_parse(const uint8_t *data, size_t size, struct bzimage *bz, char *why, size_t len)
 {
@@ -33,34 +12,34 @@ int bzimage_parse(const uint8_t *data, size_t size, struct bzimage *bz, char *wh
 
 	memset(bz, 0, sizeof(*bz));
 	if (size < BZ_INIT_SIZE + 4)
-		return bad(why, len, "%zu bytes: too small for a bzImage", size);
-	if (le16(data + BZ_BOOT_FLAG) != 0xaa55 || memcmp(data + BZ_HEADER, "HdrS", 4))
-		return bad(why, len, "not a bzImage (no boot flag 0xaa55 and \"HdrS\" header)");
-	bz->version = le16(data + BZ_VERSION);
+		return msg_ret(why, len, -EINVAL, "%zu bytes: too small for a bzImage", size);
+	if (get_le16(data + BZ_BOOT_FLAG) != 0xaa55 || memcmp(data + BZ_HEADER, "HdrS", 4))
+		return msg_ret(why, len, -EINVAL, "not a bzImage (no boot flag 0xaa55 and \"HdrS\" header)");
+	bz->version = get_le16(data + BZ_VERSION);
 	if (bz->version < BZ_MIN_VERSION)
-		return bad(why, len, "boot protocol %u.%02u: 2.12 or later is needed",
+		return msg_ret(why, len, -EINVAL, "boot protocol %u.%02u: 2.12 or later is needed",
 			   bz->version >> 8, bz->version & 0xff);
-	if (!(le16(data + BZ_XLOADFLAGS) & BZ_XLF_KERNEL_64))
-		return bad(why, len, "no 64-bit entry point (a 32-bit kernel?)");
+	if (!(get_le16(data + BZ_XLOADFLAGS) & BZ_XLF_KERNEL_64))
+		return msg_ret(why, len, -EINVAL, "no 64-bit entry point (a 32-bit kernel?)");
 	if (!(data[BZ_LOADFLAGS] & BZ_LOADED_HIGH))
-		return bad(why, len, "a zImage, not a bzImage (not loaded high)");
+		return msg_ret(why, len, -EINVAL, "a zImage, not a bzImage (not loaded high)");
 	sects = data[BZ_SETUP_SECTS] ? data[BZ_SETUP_SECTS] : 4;
 	bz->setup_size = (size_t)(sects + 1) * 512;
 	bz->header_end = BZ_JUMP + 2 + data[BZ_JUMP + 1];
 	if (bz->setup_size >= size || bz->header_end > bz->setup_size)
-		return bad(why, len, "setup of %zu bytes in a %zu-byte file", bz->setup_size, size);
+		return msg_ret(why, len, -EINVAL, "setup of %zu bytes in a %zu-byte file", bz->setup_size, size);
 	bz->data = data;
 	bz->size = size;
 	bz->kernel = data + bz->setup_size;
 	bz->kernel_size = size - bz->setup_size;
-	bz->init_size = le32(data + BZ_INIT_SIZE);
-	bz->cmdline_size = le32(data + BZ_CMDLINE_SIZE);
-	bz->initrd_addr_max = le32(data + BZ_INITRD_ADDR_MAX);
-	bz->pref_address = (uint64_t)le32(data + BZ_PREF_ADDRESS) |
-			   (uint64_t)le32(data + BZ_PREF_ADDRESS + 4) << 32;
+	bz->init_size = get_le32(data + BZ_INIT_SIZE);
+	bz->cmdline_size = get_le32(data + BZ_CMDLINE_SIZE);
+	bz->initrd_addr_max = get_le32(data + BZ_INITRD_ADDR_MAX);
+	bz->pref_address = (uint64_t)get_le32(data + BZ_PREF_ADDRESS) |
+			   (uint64_t)get_le32(data + BZ_PREF_ADDRESS + 4) << 32;
 	bz->relocatable = data[BZ_RELOCATABLE];
 	if (bz->init_size < bz->kernel_size)
-		return bad(why, len, "init_size %u is less than the kernel's %zu bytes",
+		return msg_ret(why, len, -EINVAL, "init_size %u is less than the kernel's %zu bytes",
 			   bz->init_size, bz->kernel_size);
 	return 0;
 }

@@ -2,6 +2,7 @@
 #include <errno.h>
 #include <string.h>
 #include "pc/mptable.h"
+#include "util/le.h"
 
 #define FLOATING_SIZE	16
 #define HEADER_SIZE	44
@@ -11,18 +12,6 @@
 
 enum { MP_PROCESSOR, MP_BUS, MP_IOAPIC, MP_INTSRC, MP_LINTSRC };
 enum { MP_INT, MP_NMI, MP_SMI, MP_EXTINT };
-
-static void put16(uint8_t *p, uint16_t v)
-{
-	p[0] = (uint8_t)v;
-	p[1] = (uint8_t)(v >> 8);
-}
-
-static void put32(uint8_t *p, uint32_t v)
-{
-	put16(p, (uint16_t)v);
-	put16(p + 2, (uint16_t)(v >> 16));
-}
 
 /* Every MP structure sums to zero, its checksum byte included. */
 static uint8_t checksum(const uint8_t *p, size_t n)
@@ -44,7 +33,7 @@ static uint8_t *intsrc(uint8_t *e, uint8_t type, uint8_t irq, uint8_t apic, uint
 {
 	e[0] = MP_INTSRC;
 	e[1] = type;
-	put16(e + 2, 0);		/* polarity and trigger: the bus's */
+	put_le16(e + 2, 0);		/* polarity and trigger: the bus's */
 	e[4] = 0;			/* the ISA bus */
 	e[5] = irq;
 	e[6] = apic;
@@ -66,8 +55,8 @@ int mptable_write(uint8_t *buf, uint32_t gpa, unsigned int nr_vcpus)
 		e[1] = (uint8_t)i;			/* LAPIC id */
 		e[2] = 0x14;				/* LAPIC version */
 		e[3] = 0x01 | (i == 0 ? 0x02 : 0);	/* enabled, bootstrap */
-		put32(e + 4, 0x600);			/* family 6 */
-		put32(e + 8, 0x201);			/* FPU, APIC */
+		put_le32(e + 4, 0x600);			/* family 6 */
+		put_le32(e + 8, 0x201);			/* FPU, APIC */
 	}
 	e[0] = MP_BUS;
 	memcpy(e + 2, "ISA   ", 6);
@@ -76,7 +65,7 @@ int mptable_write(uint8_t *buf, uint32_t gpa, unsigned int nr_vcpus)
 	e[1] = ioapic;
 	e[2] = 0x11;				/* version */
 	e[3] = 0x01;				/* usable */
-	put32(e + 4, MPTABLE_IOAPIC_ADDR);
+	put_le32(e + 4, MPTABLE_IOAPIC_ADDR);
 	e += ENTRY_SIZE, count++;
 	for (i = 0; i < ISA_IRQS; i++) {
 		if (i == 2)
@@ -91,16 +80,16 @@ int mptable_write(uint8_t *buf, uint32_t gpa, unsigned int nr_vcpus)
 	e += ENTRY_SIZE, count++;
 
 	memcpy(hdr, "PCMP", 4);
-	put16(hdr + 4, (uint16_t)(e - hdr));
+	put_le16(hdr + 4, (uint16_t)(e - hdr));
 	hdr[6] = 4;				/* spec 1.4 */
 	memcpy(hdr + 8, "XRS     ", 8);
 	memcpy(hdr + 16, "XRS VMM     ", 12);
-	put16(hdr + 34, (uint16_t)count);
-	put32(hdr + 36, MPTABLE_LAPIC_ADDR);
+	put_le16(hdr + 34, (uint16_t)count);
+	put_le32(hdr + 36, MPTABLE_LAPIC_ADDR);
 	hdr[7] = checksum(hdr, (size_t)(e - hdr));
 
 	memcpy(fp, "_MP_", 4);
-	put32(fp + 4, gpa + FLOATING_SIZE);
+	put_le32(fp + 4, gpa + FLOATING_SIZE);
 	fp[8] = 1;				/* 16-byte units */
 	fp[9] = 4;
 	fp[10] = checksum(fp, FLOATING_SIZE);
