@@ -488,15 +488,19 @@ static int run_kernel(struct run_opts *o)
 		fprintf(stderr, "xrs run: Xen HVM guest, %s accounting, %llu hypercalls to the VMM\n",
 			res.backend == XRS_BACKEND_KERNEL ? "KVM's" : "libxrs's",
 			(unsigned long long)res.hypercalls);
-		fprintf(stderr, "%5s %11s %11s %11s %11s %11s %13s\n", "VCPU", "RUNNING(s)",
-			"RUNNABLE(s)", "BLOCKED(s)", "OFFLINE(s)", "STEAL(s)", "RUN_DELAY(s)");
+		fprintf(stderr, "%5s %11s %11s %11s %11s %11s %13s %12s\n", "VCPU", "RUNNING(s)",
+			"RUNNABLE(s)", "BLOCKED(s)", "OFFLINE(s)", "STEAL(s)", "RUN_DELAY(s)",
+			"AREA");
 		for (i = 0; i < res.nr_vcpus; i++) {
 			const struct kernel_vcpu_end *v = &res.vcpu[i];
+			char area[24];
 
-			fprintf(stderr, "%5u %11.3f %11.3f %11.3f %11.3f %11.3f %13.3f\n", i,
+			snprintf(area, sizeof(area), v->area_gpa ? "%#llx" : "none",
+				 (unsigned long long)v->area_gpa);
+			fprintf(stderr, "%5u %11.3f %11.3f %11.3f %11.3f %11.3f %13.3f %12s\n", i,
 				v->time[0] / 1e9, v->time[1] / 1e9, v->time[2] / 1e9,
 				v->time[3] / 1e9, (v->time[1] + v->time[3]) / 1e9,
-				v->run_delay_ns / 1e9);
+				v->run_delay_ns / 1e9, area);
 		}
 	}
 	return res.end == KERNEL_REBOOTED ? 0 : 1;

@@ -630,6 +630,9 @@ int kernel_guest_run(const struct kernel_config *cfg, struct kernel_result *res)
 			ve->have_runstate = true;
 			memcpy(ve->time, &a.u.runstate.time_running, sizeof(ve->time));
 		}
+		a = (struct kvm_xen_vcpu_attr){ .type = KVM_XEN_VCPU_ATTR_TYPE_RUNSTATE_ADDR };
+		if (g.xrs_vcpus[i] && !xrs_vcpu_get_attr(g.xrs_vcpus[i], &a))
+			ve->area_gpa = a.u.gpa;
 	}
 	fflush(cfg->console);
 	teardown(&g);

@@ -44,7 +44,8 @@ struct kernel_config {
 struct kernel_vcpu_end {
 	uint64_t time[XRS_RUNSTATE_COUNT];
 	uint64_t run_delay_ns;
-	bool have_runstate;			/* the guest registered its area */
+	bool have_runstate;			/* GET RUNSTATE_DATA answered */
+	uint64_t area_gpa;			/* where the guest registered its area, or 0 */
 };
 
 enum kernel_end {
