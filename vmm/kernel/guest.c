@@ -557,9 +557,13 @@ static void teardown(struct kguest *g)
 
 	if (g->xrs)
 		xrs_vm_destroy(g->xrs);		/* and its vCPUs */
-	for (i = 0; i < g->nr; i++)
+	for (i = 0; i < g->nr; i++) {
 		if (g->cpus[i].fd >= 0)
 			kvm_cpu_close(&g->cpus[i]);
+		pthread_mutex_destroy(&g->vcpus[i].work_lock);	/* zeroed or initialised */
+	}
+	if (g->xen.vm)
+		pthread_mutex_destroy(&g->xen.lock);
 	free(g->vcpus);
 	free(g->cpus);
 	free(g->xrs_vcpus);
