@@ -2,7 +2,7 @@
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
-#include "kernel/bzimage.h"
+#include "vmm/pc/bzimage.h"
 #include "util/le.h"
 #include "util/msg.h"
 
@@ -38,8 +38,24 @@ int bzimage_parse(const uint8_t *data, size_t size, struct bzimage *bz, char *wh
 	bz->pref_address = (uint64_t)get_le32(data + BZ_PREF_ADDRESS) |
 			   (uint64_t)get_le32(data + BZ_PREF_ADDRESS + 4) << 32;
 	bz->relocatable = data[BZ_RELOCATABLE];
+	bz->kernel_alignment = get_le32(data + BZ_KERNEL_ALIGNMENT);
 	if (bz->init_size < bz->kernel_size)
 		return msg_ret(why, len, -EINVAL, "init_size %u is less than the kernel's %zu bytes",
 			   bz->init_size, bz->kernel_size);
+	/* head_64.S rounds up with it as a mask: anything else lands anywhere */
+	if (bz->relocatable && (!bz->kernel_alignment ||
+				(bz->kernel_alignment & (bz->kernel_alignment - 1))))
+		return msg_ret(why, len, -EINVAL, "kernel_alignment %#x is not a power of two",
+			   bz->kernel_alignment);
 	return 0;
+}
+
+uint64_t bzimage_run_start(const struct bzimage *bz, uint64_t load)
+{
+	uint64_t at;
+
+	if (!bz->relocatable)
+		return bz->pref_address;
+	at = (load + bz->kernel_alignment - 1) & ~((uint64_t)bz->kernel_alignment - 1);
+	return at < bz->pref_address ? bz->pref_address : at;
 }

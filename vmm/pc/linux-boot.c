@@ -1,10 +1,8 @@
 // SPDX-License-Identifier: MIT
-#include <errno.h>
-#include <stdio.h>
 #include <string.h>
-#include "kernel/boot.h"
+#include "vmm/pc/linux-boot.h"
+#include "vmm/pc/linux-image.h"
 #include "util/le.h"
-#include "util/msg.h"
 
 #define PAGE		4096ull
 #define E820_TABLE	0x2d0		/* struct boot_params: e820_table[] */
@@ -43,40 +41,16 @@ static void gdt(uint8_t *ram)
 	put_le64(ram + KB_GDT + KB_BOOT_DS, 0x00cf93000000ffffull);	/* data */
 }
 
-int kernel_boot_layout(uint8_t *ram, uint64_t ram_size, const struct bzimage *bz,
-		       const uint8_t *initrd, size_t initrd_size, const char *cmdline,
-		       struct kernel_boot *kb, char *why, size_t len)
+void linux_boot_layout(uint8_t *ram, const struct linux_image *li, struct kernel_boot *kb)
 {
-	size_t cl = strlen(cmdline);
-	uint64_t kernel_end = KB_KERNEL + bz->init_size, initrd_at = 0, limit;
+	const struct bzimage *bz = &li->bz;
+	const char *cmdline = li->cmdline ? li->cmdline : "";
 	uint8_t *bp = ram + KB_BOOT_PARAMS;
 
-	if (ram_size > KB_RAM_MAX)
-		return msg_ret(why, len, -E2BIG, "%llu MiB of RAM: at most %llu",
-			   (unsigned long long)(ram_size >> 20), KB_RAM_MAX >> 20);
-	if (cl > bz->cmdline_size || cl >= KB_CMDLINE_MAX)
-		return msg_ret(why, len, -EINVAL, "a command line of %zu bytes: this kernel takes %u",
-			   cl, bz->cmdline_size);
-	if (kernel_end > ram_size)
-		return msg_ret(why, len, -E2BIG, "the kernel needs %llu MiB of RAM from 1 MiB; --mem "
-			   "gives %llu", (unsigned long long)((kernel_end + (1 << 20) - 1) >> 20),
-			   (unsigned long long)(ram_size >> 20));
-	if (initrd_size) {
-		/* the top of RAM the kernel may use for it, page-aligned down */
-		limit = bz->initrd_addr_max ? (uint64_t)bz->initrd_addr_max + 1 : 0x38000000ull;
-		if (limit > ram_size)
-			limit = ram_size;
-		initrd_at = (limit - initrd_size) & ~(PAGE - 1);
-		if (initrd_size > limit || initrd_at < kernel_end)
-			return msg_ret(why, len, -E2BIG, "the kernel and an initrd of %zu bytes do not "
-				   "fit in %llu MiB of RAM", initrd_size,
-				   (unsigned long long)(ram_size >> 20));
-	}
-
 	memcpy(ram + KB_KERNEL, bz->kernel, bz->kernel_size);
-	if (initrd_size)
-		memcpy(ram + initrd_at, initrd, initrd_size);
-	memcpy(ram + KB_CMDLINE, cmdline, cl + 1);
+	if (li->initrd_size)
+		memcpy(ram + li->initrd_at, li->initrd, li->initrd_size);
+	memcpy(ram + KB_CMDLINE, cmdline, strlen(cmdline) + 1);
 	page_tables(ram);
 	gdt(ram);
 
@@ -88,15 +62,14 @@ int kernel_boot_layout(uint8_t *ram, uint64_t ram_size, const struct bzimage *bz
 	bp[BZ_LOADFLAGS] |= BZ_LOADED_HIGH | BZ_CAN_USE_HEAP;
 	put_le16(bp + BZ_HEAP_END_PTR, 0xfe00);
 	put_le32(bp + BZ_CMD_LINE_PTR, (uint32_t)KB_CMDLINE);
-	put_le32(bp + BZ_RAMDISK_IMAGE, (uint32_t)initrd_at);
-	put_le32(bp + BZ_RAMDISK_SIZE, (uint32_t)initrd_size);
+	put_le32(bp + BZ_RAMDISK_IMAGE, (uint32_t)li->initrd_at);
+	put_le32(bp + BZ_RAMDISK_SIZE, (uint32_t)li->initrd_size);
 	e820_add(bp, 0, KB_LOW_RAM_END, E820_RAM);
 	e820_add(bp, KB_LOW_RAM_END, KB_KERNEL - KB_LOW_RAM_END, E820_RESERVED);
-	e820_add(bp, KB_KERNEL, ram_size - KB_KERNEL, E820_RAM);
+	e820_add(bp, KB_KERNEL, li->ram_size - KB_KERNEL, E820_RAM);
 
 	kb->entry = KB_KERNEL + 0x200;			/* startup_64 */
 	kb->boot_params = KB_BOOT_PARAMS;
-	kb->initrd = initrd_at;
-	kb->initrd_size = initrd_size;
-	return 0;
+	kb->initrd = li->initrd_at;
+	kb->initrd_size = li->initrd_size;
 }

@@ -5,8 +5,8 @@
  * setup header, then the protected-mode kernel. Only what a VMM that enters
  * the 64-bit entry point needs. Pure: bytes in, facts out.
  */
-#ifndef XRS_VMM_KERNEL_BZIMAGE_H
-#define XRS_VMM_KERNEL_BZIMAGE_H
+#ifndef XRS_VMM_PC_BZIMAGE_H
+#define XRS_VMM_PC_BZIMAGE_H
 
 #include <stddef.h>
 #include <stdint.h>
@@ -24,6 +24,7 @@
 #define BZ_HEAP_END_PTR		0x224
 #define BZ_CMD_LINE_PTR		0x228
 #define BZ_INITRD_ADDR_MAX	0x22c
+#define BZ_KERNEL_ALIGNMENT	0x230
 #define BZ_RELOCATABLE		0x234
 #define BZ_XLOADFLAGS		0x236
 #define BZ_CMDLINE_SIZE		0x238
@@ -46,7 +47,8 @@ struct bzimage {
 	uint32_t init_size;		/* memory it needs from its load address */
 	uint32_t cmdline_size;		/* longest command line, without the NUL */
 	uint32_t initrd_addr_max;	/* highest byte an initrd may use */
-	uint64_t pref_address;
+	uint32_t kernel_alignment;	/* a relocatable kernel runs aligned to this */
+	uint64_t pref_address;		/* LOAD_PHYSICAL_ADDR: where it runs at the lowest */
 	int relocatable;
 };
 
@@ -55,5 +57,12 @@ struct bzimage {
  * the reason in @why.
  */
 int bzimage_parse(const uint8_t *data, size_t size, struct bzimage *bz, char *why, size_t len);
+
+/*
+ * Where the kernel loaded at @load and entered at its 64-bit entry runs,
+ * that is decompresses, needing init_size from there: its own choice, not
+ * the loader's (Linux's arch/x86/boot/compressed/head_64.S).
+ */
+uint64_t bzimage_run_start(const struct bzimage *bz, uint64_t load);
 
 #endif

@@ -2,17 +2,18 @@
 /*
  * Booting a Linux bzImage at its 64-bit entry point, as its boot protocol
  * asks: the kernel at 1 MiB, boot_params (the "zero page") with the setup
- * header, an e820 map and the command line, an initrd at the top of RAM,
- * identity-mapped page tables for the first 4 GiB and a GDT with the
- * protocol's __BOOT_CS and __BOOT_DS. Pure: it writes into a RAM buffer and
- * says where the vCPU starts; the VMM sets the registers.
+ * header, an e820 map and the command line, the initrd where
+ * linux_image_load() placed it, identity-mapped page tables for the first
+ * 4 GiB and a GDT with the protocol's __BOOT_CS and __BOOT_DS. Pure: it
+ * writes into a RAM buffer and says where the vCPU starts; the VMM sets the
+ * registers.
  */
-#ifndef XRS_VMM_KERNEL_BOOT_H
-#define XRS_VMM_KERNEL_BOOT_H
+#ifndef XRS_VMM_PC_LINUX_BOOT_H
+#define XRS_VMM_PC_LINUX_BOOT_H
 
-#include <stddef.h>
 #include <stdint.h>
-#include "kernel/bzimage.h"
+
+struct linux_image;
 
 /* Guest-physical layout below 1 MiB, and where the kernel goes. */
 #define KB_GDT		0x1000ull
@@ -41,13 +42,10 @@ struct kernel_boot {
 };
 
 /*
- * Lay out @bz, @initrd and @cmdline in @ram (guest physical 0..@ram_size):
- * 0 and *@kb, or -EINVAL/-E2BIG with the reason in @why (RAM too small for
- * what the kernel and initrd need, a command line longer than the kernel
- * takes). Nothing in @ram is written unless it fits.
+ * Lay out @li, which linux_image_load() or linux_image_plan() accepted, in
+ * @ram (guest physical 0..li->ram_size, zeroed or not) and say in *@kb
+ * where the vCPU starts. Everything that could not fit was refused there.
  */
-int kernel_boot_layout(uint8_t *ram, uint64_t ram_size, const struct bzimage *bz,
-		       const uint8_t *initrd, size_t initrd_size, const char *cmdline,
-		       struct kernel_boot *kb, char *why, size_t len);
+void linux_boot_layout(uint8_t *ram, const struct linux_image *li, struct kernel_boot *kb);
 
 #endif
