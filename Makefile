@@ -67,7 +67,7 @@ $(LIB): $(LIB_OBJ)
 include guest/guest.mk
 
 # The VMM's pieces, also linked into the KVM tests.
-VMM_SRC := $(wildcard vmm/*.c vmm/xen/*.c vmm/kernel/*.c vmm/pc/*.c)
+VMM_SRC := $(wildcard vmm/*.c vmm/xen/*.c vmm/pc/*.c)
 VMM_OBJ := $(VMM_SRC:%.c=$(BUILD)/%.o) $(BUILD)/vmm/guest-image.o
 VMM_LIB := $(BUILD)/libxrsvmm.a
 

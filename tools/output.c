@@ -93,7 +93,7 @@ void sample_print_json(FILE *f, const struct sample *s, const struct sample_vm *
 	fprintf(f, ",\"t\":%.3f,\"final\":%s,\"guest_bits\":%d,"
 		"\"workload\":\"%s\",\"backend\":\"%s\",\"update_flag\":%s,\"vcpus\":[",
 		s->t, s->final ? "true" : "false", vm->bits,
-		workload_name(vm->workload), vm->runstate ? backend_name(vm->backend) : "none",
+		vm->linux_guest ? "linux" : workload_name(vm->workload), vm->runstate ? backend_name(vm->backend) : "none",
 		vm->update_flag ? "true" : "false");
 	for (i = 0; i < s->nr; i++) {
 		const struct vmm_vcpu_sample *v = &s->v[i];
@@ -117,6 +117,10 @@ void sample_print_json(FILE *f, const struct sample *s, const struct sample_vm *
 				fprintf(f, ",\"run_delay_unbooked_ns\":%" PRIu64 ",\"steal_samples\":%" PRIu64
 					",\"steal_sample_ns\":%" PRIu64, v->run_delay_unbooked,
 					v->steal_samples, v->steal_sample_ns);
+			if (v->area_gpa != UINT64_MAX)
+				fprintf(f, ",\"area_gpa\":%" PRIu64, v->area_gpa);
+			else
+				fputs(",\"area_gpa\":null", f);
 			fprintf(f, ",\"run_delay_ns\":%" PRIu64 ",\"run_delay_at_start_ns\":%" PRIu64
 				",\"area_age_p50_ns\":%" PRIu64
 				",\"area_age_p99_ns\":%" PRIu64 ",\"area_age_max_ns\":%" PRIu64

@@ -2,6 +2,7 @@
 /* xrs run: options, the VM's life, and its runstate table. */
 #include <errno.h>
 #include <getopt.h>
+#include <math.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,7 +14,9 @@
 #include "tools.h"
 #include "util/stats-name.h"
 #include "vmm.h"
-#include "kernel/guest.h"
+#include "vmm/pc/linux-image.h"
+#include "vmm/pc/mptable.h"
+#include "vmm/pc/pc.h"
 
 int cmd_run_usage(FILE *f, int status)
 {
@@ -25,7 +28,7 @@ int cmd_run_usage(FILE *f, int status)
 		"  --guest 64|32        64-bit long mode or 32-bit protected mode guests (64)\n"
 		"  --workload NAME      mixed, spin, exits or idle (mixed)\n"
 		"  --seconds S          how long to run (5)\n"
-		"  --mem MiB            guest RAM (just enough for the vCPUs)\n"
+		"  --mem MiB            guest RAM (just enough for the vCPUs; --kernel: 256)\n"
 		"  --update-flag on|off grant the guests XEN_RUNSTATE_UPDATE, so they also\n"
 		"                       read other vCPUs' areas (on)\n"
 		"  --pin CPULIST        host CPUs for the vCPU threads, e.g. 0 or 0-1,3;\n"
@@ -38,7 +41,8 @@ int cmd_run_usage(FILE *f, int status)
 		"  --no-runstate        no accounting at all (a baseline for measurements)\n"
 		"  --witness            guests also enable KVM's steal-time MSR; its steal is\n"
 		"                       shown beside runnable\n"
-		"  --refresh-ms N       kick a vCPU that stayed in KVM_RUN N ms (0: never) (10)\n"
+		"  --refresh-ms N       kick a vCPU that stayed in KVM_RUN N ms (0: never)\n"
+		"                       (10; --kernel: 100)\n"
 		"  --running N          only the first N vCPUs run the workload; the others\n"
 		"                       register their areas and stay offline (all)\n"
 		"  --save-restore-at S  at S seconds, pause the VM, save it with its runstate\n"
@@ -54,9 +58,9 @@ int cmd_run_usage(FILE *f, int status)
 		"                       (--no-runstate: a plain PC); its ttyS0 is this\n"
 		"                       output; it ends when the guest reboots\n"
 		"                       (exit 0), panics or triple-faults (1), or at --seconds\n"
-		"                       (given: 1); --vcpus and --mem (256) apply\n"
+		"                       (given: 1); up to 254 vCPUs and 3072 MiB\n"
 		"  --initrd FILE        the initramfs for --kernel\n"
-		"  --cmdline STR        its command line (" KERNEL_CMDLINE_DEFAULT ")\n\n"
+		"  --cmdline STR        its command line (" PC_CMDLINE_DEFAULT ")\n\n"
 		"Exit status: 0, 1 if a guest or host check failed, 2 for bad options.\n");
 	return status;
 }
@@ -148,6 +152,7 @@ static int parse_cpulist(const char *s, struct vmm_config *cfg, const char **why
 struct run_opts {
 	struct vmm_config cfg;
 	double seconds, interval;
+	double started;			/* CLOCK_MONOTONIC s at the start */
 	double save_at;			/* 0: never */
 	bool restore_ahead;		/* the new VM's clock ran ahead before the restore */
 	bool json;
@@ -156,8 +161,61 @@ struct run_opts {
 	bool publish;
 	double linger;		/* seconds the published VM stays after the final sample */
 	const char *kernel, *initrd, *cmdline;	/* --kernel: a Linux guest instead */
+	struct linux_image image;		/* checked before any KVM */
 	bool seconds_given, refresh_given;
 };
+
+static int parse_publish(struct run_opts *o)
+{
+	if (o->publish && !o->cfg.runstate)
+		return bad("--publish", "needs the runstate (not --no-runstate)");
+	if (o->publish && !stats_name_valid(o->name))
+		return bad("--publish", "the --name '%s' is not one to publish (%s)", o->name,
+			   STATS_NAME_RULE);
+	if (o->linger && !o->publish)
+		return bad("--publish-linger", "needs --publish");
+	if (o->publish)
+		o->cfg.publish = o->name;
+	return 0;
+}
+
+/*
+ * --kernel: a PC board for an unmodified Linux, its files and sizes
+ * checked here, before anything asks KVM.
+ */
+static int parse_kernel(struct run_opts *o)
+{
+	char why[256];
+	int r;
+
+	if (o->cfg.nr_vcpus > MPTABLE_MAX_VCPUS)
+		return bad("--vcpus", "%u: a PC has 1 to %u", o->cfg.nr_vcpus, MPTABLE_MAX_VCPUS);
+	if (o->cfg.nr_running || o->cfg.bits != GUEST_64 || o->cfg.witness ||
+	    o->cfg.workload != VMM_WL_MIXED)
+		return bad("--kernel", "runs Linux: --running, --guest, --witness and "
+			   "--workload are for the test guests");
+	if (o->save_at)
+		return bad("--save-restore-at", "not for a Linux guest yet (its in-kernel irqchip, "
+			   "timers and event channels are not saved)");
+	o->cfg.board = VMM_BOARD_PC;
+	o->cfg.ram_mib = o->mem_mib ? o->mem_mib : PC_RAM_MIB_DEFAULT;
+	o->cfg.hooks = NULL;		/* the checks read the test guests' reports */
+	o->cfg.console = stdout;
+	if (!o->refresh_given)
+		o->cfg.refresh_ms = PC_REFRESH_MS_DEFAULT;
+	if (!o->seconds_given)
+		o->seconds = INFINITY;	/* until the guest ends it */
+	if (!o->cmdline)
+		o->cmdline = PC_CMDLINE_DEFAULT;
+	r = linux_image_load(&o->image, o->kernel, o->initrd, o->cmdline, o->cfg.ram_mib << 20,
+			     why, sizeof(why));
+	if (r) {
+		fprintf(stderr, "xrs run: %s\n", why);	/* it names the file or option */
+		return 2;
+	}
+	o->cfg.image = &o->image;
+	return parse_publish(o);
+}
 
 static int parse(int argc, char **argv, struct run_opts *o)
 {
@@ -230,9 +288,9 @@ static int parse(int argc, char **argv, struct run_opts *o)
 			o->seconds_given = true;
 			break;
 		case O_MEM:
-			if (parse_u64(optarg, 1, 1024, &o->mem_mib))
-				return bad("--mem", "'%s' is not a size in MiB from 1 to 1024",
-					   optarg);
+			if (parse_u64(optarg, 1, KB_RAM_MAX >> 20, &o->mem_mib))
+				return bad("--mem", "'%s' is not a size in MiB from 1 to %llu",
+					   optarg, KB_RAM_MAX >> 20);
 			break;
 		case O_FLAG:
 			if (strcmp(optarg, "on") && strcmp(optarg, "off"))
@@ -323,6 +381,13 @@ static int parse(int argc, char **argv, struct run_opts *o)
 	}
 	if (optind < argc)
 		return bad(argv[optind], "unexpected argument");
+	if ((o->initrd || o->cmdline) && !o->kernel)
+		return bad(o->initrd ? "--initrd" : "--cmdline", "goes with --kernel");
+	if (o->kernel)
+		return parse_kernel(o);
+	if (o->mem_mib > VMM_TESTBOX_RAM_MAX >> 20)
+		return bad("--mem", "%llu MiB: the test guests map at most %llu",
+			   (unsigned long long)o->mem_mib, VMM_TESTBOX_RAM_MAX >> 20);
 	if (o->mem_mib) {
 		uint64_t min = vmm_ram_min(o->cfg.nr_vcpus);
 
@@ -340,18 +405,7 @@ static int parse(int argc, char **argv, struct run_opts *o)
 			   o->save_at, o->seconds);
 	if (o->save_at && !o->cfg.runstate)
 		return bad("--save-restore-at", "needs the runstate (not --no-runstate)");
-	if (o->publish && !o->cfg.runstate)
-		return bad("--publish", "needs the runstate (not --no-runstate)");
-	if (o->publish && !stats_name_valid(o->name))
-		return bad("--publish", "the --name '%s' is not one to publish (%s)", o->name,
-			   STATS_NAME_RULE);
-	if (o->linger && !o->publish)
-		return bad("--publish-linger", "needs --publish");
-	if (o->publish)
-		o->cfg.publish = o->name;
-	if ((o->initrd || o->cmdline) && !o->kernel)
-		return bad(o->initrd ? "--initrd" : "--cmdline", "goes with --kernel");
-	return 0;
+	return parse_publish(o);
 }
 
 static double mono_s(void)
@@ -363,6 +417,7 @@ static void print_sample(struct run_opts *o, struct sample *s)
 {
 	const struct sample_vm vm = {
 		.bits = o->cfg.bits, .workload = o->cfg.workload, .backend = o->cfg.backend,
+		.linux_guest = o->kernel != NULL,
 		.runstate = o->cfg.runstate, .update_flag = o->cfg.update_flag,
 		.witness = o->cfg.witness,
 	};
@@ -398,8 +453,9 @@ static void run_until(struct run_opts *o, struct vmm *m, struct sample *s, doubl
 			print_sample(o, s);
 			*next += o->interval;
 		}
-		usleep((useconds_t)(1e6 * ((*next < start + end ? *next : start + end) - now) / 4) +
-		       1000);
+		/* a quarter of the way to what comes next, at most 0.1 s: the end comes too */
+		usleep((useconds_t)(1e6 * fmin(((*next < start + end ? *next : start + end) - now) / 4,
+					      0.1)) + 1000);
 	}
 }
 
@@ -456,54 +512,45 @@ static int save_and_restore(struct run_opts *o, struct vmm **mp, double t)
 	return r;
 }
 
-static int run_kernel(struct run_opts *o)
+static const char *end_name(enum vmm_end end)
 {
-	static const char *const ends[] = {
-		[KERNEL_REBOOTED] = "rebooted", [KERNEL_TIMED_OUT] = "timed out",
-		[KERNEL_PANICKED] = "panicked", [KERNEL_TRIPLE_FAULT] = "triple fault",
-		[KERNEL_FAILED] = "failed",
-	};
-	struct kernel_config kc = {
-		.kernel = o->kernel, .initrd = o->initrd,
-		.cmdline = o->cmdline ? o->cmdline : KERNEL_CMDLINE_DEFAULT,
-		.nr_vcpus = o->cfg.nr_vcpus, .ram_mib = o->mem_mib ? o->mem_mib : 256,
-		.seconds = o->seconds_given ? o->seconds : 0, .dev = o->cfg.dev, .console = stdout,
-		.xen = o->cfg.runstate, .backend = o->cfg.backend,
-		.pin = o->cfg.pin, .nr_pin = o->cfg.nr_pin,
-		.refresh_ms = o->refresh_given ? o->cfg.refresh_ms : KERNEL_REFRESH_MS_DEFAULT,
-	};
-	struct kernel_result res;
+	switch (end) {
+	case VMM_END_POWEROFF: return "powered off";
+	case VMM_END_REBOOT: return "rebooted";
+	case VMM_END_CRASH: return "panicked";
+	case VMM_END_TRIPLE_FAULT: return "triple-faulted";
+	default: return "timed out";
+	}
+}
+
+/*
+ * How a Linux guest's run ended, on stderr beside its console: 0 if it
+ * ended it itself by powering off or rebooting, else 1.
+ */
+static int report_linux_end(struct run_opts *o, struct vmm *m, const struct sample *s)
+{
+	const struct pc *pc = m->mc.pc;
+	uint64_t first = pc_first_output_ns(pc), hypercalls = 0;
+	double first_s = first ? (double)first / 1e9 - o->started : 0;
 	uint32_t i;
-	int r = kernel_guest_run(&kc, &res);
 
-	if (r) {
-		fprintf(stderr, "xrs run: --kernel: %s\n", res.why);
-		return 2;
-	}
-	fprintf(stderr, "xrs run: the Linux guest %s after %.1f s (first output at %.1f s)%s%s\n",
-		ends[res.end], res.seconds, res.first_output_s,
-		res.end == KERNEL_REBOOTED ? "" : ": ", res.end == KERNEL_REBOOTED ? "" : res.why);
-	if (kc.xen) {
-		/* steal as Linux's xen_steal_clock reads it: runnable + offline */
+	if (atomic_load(&m->failed))
+		fprintf(stderr, "xrs run: the Linux guest failed after %.1f s: %s\n", s->t,
+			m->failure.msg);
+	else
+		fprintf(stderr, "xrs run: the Linux guest %s after %.1f s (first output at %.1f s)"
+			"%s%s\n", end_name(m->end), s->t, first_s,
+			m->end == VMM_END_REBOOT || m->end == VMM_END_POWEROFF ? "" : ": ",
+			m->end == VMM_END_REBOOT || m->end == VMM_END_POWEROFF ? "" :
+			m->end ? m->end_why : "still running at the end of --seconds");
+	for (i = 0; i < s->nr; i++)
+		hypercalls += s->v[i].hypercalls;
+	if (o->cfg.runstate)
 		fprintf(stderr, "xrs run: Xen HVM guest, %s accounting, %llu hypercalls to the VMM\n",
-			res.backend == XRS_BACKEND_KERNEL ? "KVM's" : "libxrs's",
-			(unsigned long long)res.hypercalls);
-		fprintf(stderr, "%5s %11s %11s %11s %11s %11s %13s %12s\n", "VCPU", "RUNNING(s)",
-			"RUNNABLE(s)", "BLOCKED(s)", "OFFLINE(s)", "STEAL(s)", "RUN_DELAY(s)",
-			"AREA");
-		for (i = 0; i < res.nr_vcpus; i++) {
-			const struct kernel_vcpu_end *v = &res.vcpu[i];
-			char area[24];
-
-			snprintf(area, sizeof(area), v->area_gpa ? "%#llx" : "none",
-				 (unsigned long long)v->area_gpa);
-			fprintf(stderr, "%5u %11.3f %11.3f %11.3f %11.3f %11.3f %13.3f %12s\n", i,
-				v->time[0] / 1e9, v->time[1] / 1e9, v->time[2] / 1e9,
-				v->time[3] / 1e9, (v->time[1] + v->time[3]) / 1e9,
-				v->run_delay_ns / 1e9, area);
-		}
-	}
-	return res.end == KERNEL_REBOOTED ? 0 : 1;
+			o->cfg.backend == XRS_BACKEND_KERNEL ? "KVM's" : "libxrs's",
+			(unsigned long long)hypercalls);
+	return !atomic_load(&m->failed) &&
+	       (m->end == VMM_END_REBOOT || m->end == VMM_END_POWEROFF) ? 0 : 1;
 }
 
 int cmd_run(int argc, char **argv)
@@ -526,11 +573,10 @@ int cmd_run(int argc, char **argv)
 	r = parse(argc, argv, &o);
 	if (r)
 		return r;
-	if (o.kernel)
-		return run_kernel(&o);
 	r = vmm_create(&o.cfg, &m, &err);
 	if (r) {
 		fprintf(stderr, "xrs run: %s\n", err.msg);
+		linux_image_free(&o.image);
 		return 1;
 	}
 	o.cfg.backend = m->cfg.backend;
@@ -542,7 +588,12 @@ int cmd_run(int argc, char **argv)
 		fprintf(stderr, "xrs run: out of memory\n");
 		return 1;
 	}
-	if (!o.json)
+	if (!o.json && o.kernel)
+		printf("%s: %u vCPUs, Linux (%s), %llu MiB, %s\n", o.name, o.cfg.nr_vcpus, o.kernel,
+		       (unsigned long long)o.cfg.ram_mib, !o.cfg.runstate ? "a plain PC" :
+		       o.cfg.backend == XRS_BACKEND_KERNEL ? "Xen HVM, KVM's own accounting" :
+		       "Xen HVM, libxrs accounting");
+	else if (!o.json)
 		printf("%s: %u vCPUs, %d-bit guests, workload %s, %.1f s, update flag %s, %s\n",
 		       o.name, o.cfg.nr_vcpus, o.cfg.bits, workload_name(o.cfg.workload), o.seconds,
 		       o.cfg.update_flag ? "on" : "off",
@@ -556,7 +607,7 @@ int cmd_run(int argc, char **argv)
 		fprintf(stderr, "xrs run: %s\n", err.msg);
 		status = 1;
 	}
-	start = mono_s();
+	start = o.started = mono_s();
 	next = o.interval > 0 ? start + o.interval : start + o.seconds;
 	if (!r && o.save_at) {
 		run_until(&o, m, &s, start, o.save_at, &next);
@@ -593,7 +644,10 @@ int cmd_run(int argc, char **argv)
 		if (s.v[i].violations || s.v[i].host_violations || s.v[i].failed)
 			status = 1;
 	}
+	if (o.kernel && report_linux_end(&o, m, &s))
+		status = 1;
 	free(s.v);
 	vmm_destroy(m);
+	linux_image_free(&o.image);
 	return status;
 }

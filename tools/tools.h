@@ -28,7 +28,8 @@ struct sample {
 /* What a VM was asked to be, for the output's header fields. */
 struct sample_vm {
 	enum guest_width bits;
-	enum vmm_workload workload;
+	enum vmm_workload workload;	/* the test guests' */
+	bool linux_guest;		/* --kernel: Linux instead of the test guests */
 	enum xrs_backend backend;
 	bool runstate, update_flag, witness;
 };

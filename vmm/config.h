@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * What a VM of the built-in guests is asked to be: the VMM's own terms,
- * which vmm.c translates into the guests' boot parameters (guest/abi.h), so
- * that its users (tools/, tests) need not speak the guest ABI.
+ * What a VM is asked to be: the VMM's own terms, which vmm.c translates into
+ * the boards' boot parameters (guest/abi.h for the built-in guests, the
+ * Linux boot protocol for the PC), so that its users (tools/, tests) need
+ * not speak either.
  */
 #ifndef XRS_VMM_CONFIG_H
 #define XRS_VMM_CONFIG_H
@@ -13,6 +14,7 @@
 #include <xrs/xrs.h>
 
 #define VMM_MAX_VCPUS	1024
+#define VMM_TESTBOX_RAM_MAX	(1ull << 30)	/* what the test guests' page tables map */
 
 enum guest_width {
 	GUEST_32 = 32,
@@ -35,8 +37,15 @@ enum vmm_workload {
 	VMM_WL_IDLE,			/* timed blocks */
 };
 
+/* What the guest sees: a board. */
+enum vmm_board {
+	VMM_BOARD_TESTBOX,		/* the built-in Xen test guests (guest/) */
+	VMM_BOARD_PC,			/* a PC for an unmodified Linux kernel (vmm/pc/) */
+};
+
 struct vmm;
 struct vmm_vcpu;
+struct linux_image;
 struct g_report;
 struct g_ucall;
 
@@ -64,6 +73,8 @@ typedef int (*vmm_ucall_fn)(struct vmm *m, struct vmm_vcpu *v, struct g_ucall *u
 			    void *opaque);
 
 struct vmm_config {
+	enum vmm_board board;
+	const struct linux_image *image;	/* the PC's kernel, checked (vmm/pc/linux-image.h) */
 	uint32_t nr_vcpus;
 	uint32_t nr_running;		/* workloads: the rest park offline; 0: all run */
 	enum guest_width bits;
@@ -80,7 +91,7 @@ struct vmm_config {
 	int pin[64];			/* host CPUs; vCPU i gets pin[i % nr_pin] */
 	int nr_pin;
 	const char *dev;		/* NULL: /dev/kvm */
-	FILE *console;			/* the guests' Xen console; NULL: stderr */
+	FILE *console;			/* the guests' Xen console, the PC's ttyS0; NULL: stderr */
 	const struct vmm_hooks *hooks;	/* NULL: none */
 	vmm_ucall_fn on_ucall;
 	void *opaque;

@@ -89,6 +89,7 @@ void vmm_sample_vcpu(struct vmm *m, uint32_t i, bool final, struct vmm_vcpu_samp
 	take_ages(o, &rep);
 	o->run_delay = v->rd_end_ns - v->rd_start_ns;
 	o->run_delay_start = v->rd_start_ns;
+	o->area_gpa = v->rs.area_gpa;	/* KVM_XEN_INVALID_GPA is UINT64_MAX */
 	o->failed = atomic_load(&v->failed);
 	vmm_vcpu_failure(v, &err);
 	memcpy(o->error, err.msg, sizeof(o->error));

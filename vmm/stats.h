@@ -30,6 +30,7 @@ struct vmm_vcpu_sample {
 	uint64_t run_delay;		/* the vCPU thread's, over the run */
 	uint64_t run_delay_start;	/* the thread's run delay when it started */
 	uint64_t age_p50, age_p99, age_max;	/* own area's age at the guest's checks, ns */
+	uint64_t area_gpa;		/* where its area is registered; UINT64_MAX: none */
 	bool failed;
 	char error[256];
 };

@@ -10,6 +10,7 @@
 #include "util/pin.h"
 #include "util/schedstat.h"
 #include "vmm.h"
+#include "vmm/pc/pc.h"
 #include "xen/hcall-page.h"
 #include "xen/hypercall.h"
 
@@ -69,6 +70,8 @@ static void handle_exit(struct vmm_vcpu *v)
 {
 	struct kvm_run *run = v->cpu.run;
 
+	if (v->vmm->mc.board == VMM_BOARD_PC && pc_exit(v))
+		return;
 	switch (run->exit_reason) {
 	case KVM_EXIT_IO:
 		handle_io(v);
@@ -141,12 +144,14 @@ void *vcpu_thread(void *arg)
 	 */
 	v->rd_start_ns = own_run_delay(v);
 	runstate_enter(v);
+	vcpu_tasks_open(v);
 	vmm_start_gate(m);
 	if (v->cpu_pin >= 0)
 		pin_to_cpu(v->cpu_pin);
 
 	while (keep_running(v)) {
 		pthread_mutex_lock(&v->lock);
+		vcpu_run_tasks(v);
 		if (!v->sched.up)
 			sched_wait_up(v);
 		if ((atomic_load(&m->stopping) || atomic_load(&m->pausing)) && !v->sched.up) {
@@ -166,7 +171,8 @@ void *vcpu_thread(void *arg)
 		__atomic_store_n(&v->cpu.run->immediate_exit, 0, __ATOMIC_SEQ_CST);
 		if (atomic_exchange(&v->kick_pending, false))
 			atomic_fetch_add_explicit(&v->kicks, 1, memory_order_relaxed);
-		if (r == -EINTR) {
+		/* -EAGAIN: an AP that KVM held for its SIPI got it */
+		if (r == -EINTR || r == -EAGAIN) {
 			if (hooks)
 				hook(v, hooks->reentry_after_kick);
 			continue;
@@ -179,6 +185,7 @@ void *vcpu_thread(void *arg)
 		if (hooks)
 			hook(v, hooks->guest_exit);
 	}
+	vcpu_tasks_close(v);
 	if (atomic_load(&m->pausing) && !atomic_load(&v->failed))
 		complete_pending_exit(v);
 	runstate_book_to_now(v);

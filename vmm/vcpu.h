@@ -13,6 +13,8 @@
 #include "checks.h"
 #include "error.h"
 #include "kvm.h"
+#include "task.h"
+#include "xen/platform.h"
 #include "xen/runstate.h"
 #include "xen/sched.h"
 
@@ -40,6 +42,12 @@ struct vmm_vcpu {
 	pthread_cond_t cond;		/* up again, timer, or stop */
 	struct xen_sched_vcpu sched;
 	struct xen_runstate_vcpu rs;
+	struct xen_platform_vcpu xen;
+
+	/* task.h: what other vCPUs queued for this one, under the VM's task_lock */
+	struct vcpu_task *tasks;
+	bool tasks_open;		/* its thread runs them (else callers do) */
+	atomic_bool has_tasks;
 
 	struct check_vcpu check;	/* checks.h, on the vCPU's thread */
 	struct g_report *report;	/* the guest's last report (copy), under lock */

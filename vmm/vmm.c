@@ -9,9 +9,12 @@
 #include "boot.h"
 #include "refresh.h"
 #include "vmm.h"
+#include "vmm/pc/mptable.h"
+#include "vmm/pc/pc.h"
 #include "xen/runstate.h"
 
 _Static_assert(VMM_MAX_VCPUS == G_MAX_VCPUS, "the guests' vCPU limit");
+_Static_assert(VMM_TESTBOX_RAM_MAX == BOOT_RAM_MAX, "the guests' RAM limit");
 #define SAME(a, b)	((int)(a) == (int)(b))
 _Static_assert(SAME(VMM_PROG_IO_LOOP, G_PROG_IO_LOOP) && SAME(VMM_PROG_HCALL_PAGE, G_PROG_HCALL_PAGE) &&
 	       SAME(VMM_PROG_WORKLOAD, G_PROG_WORKLOAD) && SAME(VMM_PROG_HOSTILE, G_PROG_HOSTILE) &&
@@ -42,6 +45,21 @@ void vmm_fail(struct vmm_vcpu *v, const char *fmt, ...)
 		atomic_store(&m->failed, true);
 	}
 	pthread_mutex_unlock(&m->fail_lock);
+}
+
+void vmm_end(struct vmm *m, enum vmm_end end, const char *fmt, ...)
+{
+	va_list ap;
+
+	pthread_mutex_lock(&m->fail_lock);
+	if (m->end == VMM_END_NONE) {
+		m->end = end;
+		va_start(ap, fmt);
+		vsnprintf(m->end_why, sizeof(m->end_why), fmt, ap);
+		va_end(ap);
+	}
+	pthread_mutex_unlock(&m->fail_lock);
+	vmm_stop(m);
 }
 
 void vmm_vcpu_failure(struct vmm_vcpu *v, struct vmm_err *out)
@@ -114,12 +132,43 @@ static int vcpu_init(struct vmm *m, struct vmm_vcpu *v, uint32_t id,
 	if (!v->report)
 		return err_set(e, -ENOMEM, "out of memory");
 	r = machine_cpu_open(&m->mc, &v->cpu, id, e);
+	if (!r)
+		r = platform_vcpu_init(v, e);
 	return r ? r : runstate_vcpu_init(v, e);
+}
+
+/* The board's machine, with what it needs checked before any KVM. */
+static int open_board(struct vmm *m, struct vmm_err *e)
+{
+	const struct vmm_config *cfg = &m->cfg;
+	uint64_t ram = cfg->ram_mib ? cfg->ram_mib << 20 : boot_ram_default(cfg->nr_vcpus);
+	int r;
+
+	if (cfg->board == VMM_BOARD_PC) {
+		if (!cfg->image)
+			return err_set(e, -EINVAL, "a PC needs a Linux kernel");
+		if (cfg->nr_vcpus > MPTABLE_MAX_VCPUS)
+			return err_set(e, -EINVAL, "%u vCPUs: a PC has 1 to %u", cfg->nr_vcpus,
+				       MPTABLE_MAX_VCPUS);
+		r = machine_open_pc(&m->mc, cfg->image, cfg->nr_vcpus, cfg->runstate, cfg->dev, e);
+		if (!r && cfg->runstate)
+			r = platform_probe(&m->mc.kvm, e);
+		if (!r)
+			pc_attach(m->mc.pc, m, cfg->console);
+		return r;
+	}
+	if (ram < boot_ram_min(cfg->nr_vcpus))
+		return err_set(e, -EINVAL, "%llu bytes of RAM: %u vCPUs need %llu",
+			       (unsigned long long)ram, cfg->nr_vcpus,
+			       (unsigned long long)boot_ram_min(cfg->nr_vcpus));
+	r = machine_open(&m->mc, cfg->bits, ram, cfg->dev, e);
+	if (!r)
+		fill_bootinfo(m);
+	return r;
 }
 
 int vmm_create(const struct vmm_config *cfg, struct vmm **out, struct vmm_err *e)
 {
-	uint64_t ram = cfg->ram_mib ? cfg->ram_mib << 20 : boot_ram_default(cfg->nr_vcpus);
 	pthread_condattr_t ca;
 	struct vmm *m;
 	uint32_t i;
@@ -127,10 +176,6 @@ int vmm_create(const struct vmm_config *cfg, struct vmm **out, struct vmm_err *e
 
 	if (!cfg->nr_vcpus || cfg->nr_vcpus > G_MAX_VCPUS)
 		return err_set(e, -EINVAL, "%u vCPUs: 1 to %u", cfg->nr_vcpus, G_MAX_VCPUS);
-	if (ram < boot_ram_min(cfg->nr_vcpus))
-		return err_set(e, -EINVAL, "%llu bytes of RAM: %u vCPUs need %llu",
-			       (unsigned long long)ram, cfg->nr_vcpus,
-			       (unsigned long long)boot_ram_min(cfg->nr_vcpus));
 	r = ensure_fds(cfg->nr_vcpus, e);
 	if (r)
 		return r;
@@ -141,12 +186,13 @@ int vmm_create(const struct vmm_config *cfg, struct vmm **out, struct vmm_err *e
 	m->mc.kvm.fd = m->mc.kvm.kvm_fd = m->mc.mem.memfd = -1;
 	pthread_mutex_init(&m->gate_lock, NULL);
 	pthread_mutex_init(&m->fail_lock, NULL);
+	pthread_mutex_init(&m->task_lock, NULL);
 	pthread_cond_init(&m->gate, NULL);
+	pthread_cond_init(&m->task_cond, NULL);
 
-	r = machine_open(&m->mc, cfg->bits, ram, cfg->dev, e);
+	r = open_board(m, e);
 	if (r)
 		goto fail;
-	fill_bootinfo(m);
 
 	m->vcpus = calloc(cfg->nr_vcpus, sizeof(*m->vcpus));
 	if (!m->vcpus) {
@@ -158,7 +204,12 @@ int vmm_create(const struct vmm_config *cfg, struct vmm **out, struct vmm_err *e
 		m->vcpus[i].cpu.fd = -1;
 	if (cfg->runstate && (r = runstate_vm_init(m, e)))
 		goto fail;
-	r = machine_route_hypercalls(&m->mc, m->kernel_xen, e);
+	/* Linux makes its hypercalls with VMCALL: only KVM_EXIT_XEN brings them out. */
+	if (cfg->board == VMM_BOARD_TESTBOX || cfg->runstate)
+		r = machine_route_hypercalls(&m->mc, m->kernel_xen ||
+					     cfg->board == VMM_BOARD_PC, e);
+	if (!r && cfg->board == VMM_BOARD_PC && cfg->runstate)
+		r = platform_init(m, e);
 	if (r)
 		goto fail;
 
@@ -221,12 +272,20 @@ void vmm_stop(struct vmm *m)
 	uint32_t i;
 
 	atomic_store(&m->stopping, true);
-	__atomic_store_n(&m->mc.boot->stop, 1, __ATOMIC_SEQ_CST);
+	/* The test guests finish by themselves when asked; a PC's vCPUs just stop. */
+	if (m->mc.boot)
+		__atomic_store_n(&m->mc.boot->stop, 1, __ATOMIC_SEQ_CST);
 	pthread_mutex_lock(&m->gate_lock);
 	pthread_cond_broadcast(&m->gate);
 	pthread_mutex_unlock(&m->gate_lock);
-	for (i = 0; i < m->nr_vcpus; i++)
+	for (i = 0; i < m->nr_vcpus; i++) {
+		if (!m->mc.boot) {
+			atomic_store(&m->vcpus[i].done, true);
+			if (m->vcpus[i].cpu.run)
+				vcpu_kick(&m->vcpus[i]);
+		}
 		sched_wake(&m->vcpus[i]);
+	}
 }
 
 static int join_all(struct vmm *m, double timeout_s)
@@ -304,7 +363,10 @@ void vmm_destroy(struct vmm *m)
 		}
 	}
 	runstate_vm_fini(m);
+	platform_fini(m);
 	machine_close(&m->mc);
+	pthread_cond_destroy(&m->task_cond);
+	pthread_mutex_destroy(&m->task_lock);
 	pthread_cond_destroy(&m->gate);
 	pthread_mutex_destroy(&m->gate_lock);
 	pthread_mutex_destroy(&m->fail_lock);

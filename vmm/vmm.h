@@ -1,12 +1,15 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * The xrs VMM: a KVM VM of the built-in Xen test guests, one host thread
- * per vCPU (vcpu.h), libxrs accounting around every KVM_RUN (xen/runstate.h)
- * and the Xen hypercalls the guests make (xen/). `xrs run` drives it; so do
- * the KVM tests.
+ * The xrs VMM: a KVM VM on one of two boards (the built-in Xen test guests'
+ * box, or a PC for an unmodified Linux kernel), one host thread per vCPU
+ * (vcpu.h), libxrs accounting around every KVM_RUN (xen/runstate.h) and the
+ * Xen hypercalls the guests make (xen/). `xrs run` drives it; so do the KVM
+ * tests.
  *
- * Lock order: a vCPU's lock (vmm_vcpu.lock) before libxrs's locks; the
- * VM's gate lock and its failure lock are leaves, taken with nothing else.
+ * Lock order: a vCPU's lock (vmm_vcpu.lock) before the Xen platform's lock
+ * and libxrs's locks; the task lock is taken with at most a vCPU's lock;
+ * the VM's gate lock and its failure lock are leaves, taken with nothing
+ * else.
  */
 #ifndef XRS_VMM_VMM_H
 #define XRS_VMM_VMM_H
@@ -22,8 +25,18 @@
 #include "machine.h"
 #include "memory.h"
 #include "vcpu.h"
+#include "xen/platform.h"
 
 struct g_bootinfo;
+
+/* How a guest ended the run itself (the PC's do; the test guests just finish). */
+enum vmm_end {
+	VMM_END_NONE,		/* it did not: stopped, timed out or failed */
+	VMM_END_POWEROFF,	/* SCHEDOP_shutdown(poweroff) */
+	VMM_END_REBOOT,		/* the i8042 reset or SCHEDOP_shutdown(reboot) */
+	VMM_END_CRASH,		/* a kernel panic, or SCHEDOP_shutdown(crash) */
+	VMM_END_TRIPLE_FAULT,	/* KVM_EXIT_SHUTDOWN */
+};
 
 struct vmm {
 	struct vmm_config cfg;
@@ -31,6 +44,8 @@ struct vmm {
 	struct xrs_vm *xrs;		/* NULL: run without accounting */
 	bool kernel_xen;		/* KVM's own Xen support runs the runstate */
 	uint8_t *windows;		/* the runstate windows (xen/runstate.c) */
+	uint64_t windows_gpa;
+	struct xen_platform xen;	/* shared_info, event channels: the PC's Xen */
 	struct vmm_vcpu *vcpus;
 	uint32_t nr_vcpus;
 	atomic_bool long_mode;		/* the guest's width, per the hypercall-page MSR */
@@ -42,9 +57,14 @@ struct vmm {
 	atomic_bool stopping;		/* the guests were asked to finish */
 	atomic_bool pausing;		/* the vCPU threads are to stop where they can resume */
 
-	pthread_mutex_t fail_lock;	/* leaf: failures below and each vCPU's */
+	pthread_mutex_t task_lock;	/* task.h: every vCPU's queue */
+	pthread_cond_t task_cond;	/* a task was queued or done */
+
+	pthread_mutex_t fail_lock;	/* leaf: failures and the end below, and each vCPU's */
 	atomic_bool failed;
 	struct vmm_err failure;		/* the first, with its vCPU */
+	enum vmm_end end;		/* the first end the guest chose */
+	char end_why[256];
 };
 
 /* 0, or -errno with the reason in @e. */
@@ -71,10 +91,17 @@ void vmm_fail(struct vmm_vcpu *v, const char *fmt, ...) __attribute__((format(pr
 /* The first failure of @v ("" if none), copied out under the lock. */
 void vmm_vcpu_failure(struct vmm_vcpu *v, struct vmm_err *out);
 
+/*
+ * The guest ended the run (@end, and what it said): the first end is kept,
+ * and the VM stops. Any thread.
+ */
+void vmm_end(struct vmm *m, enum vmm_end end, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
 /* Guest clock, kvmclock ns: 0 or -errno (and @v, if given, fails). */
 int vmm_clock(struct vmm *m, struct vmm_vcpu *v, uint64_t *ns);
 
-/* The least RAM the guests need for @nr_vcpus, bytes. */
+/* The least RAM the built-in guests need for @nr_vcpus, bytes. */
 uint64_t vmm_ram_min(uint32_t nr_vcpus);
 
 /* Wait until every vCPU thread got here (or the VM stops). */

@@ -3,12 +3,15 @@
 #include "gva.h"
 #include "vmm.h"
 #include "xen/console.h"
+#include "xen/evtchn.h"
 #include "xen/hypercall.h"
+#include "xen/platform.h"
 #include "xen/runstate.h"
 #include "xen/sched.h"
+#include "xen/version.h"
 
-#define XEN_VERSION_4_18	0x00040012
 #define ARRAY_SIZE(a)		(sizeof(a) / sizeof((a)[0]))
+#define CR0_PE			1ull
 
 uint64_t hcall_arg(const struct hcall *h, int i)
 {
@@ -27,7 +30,28 @@ int hcall_write(const struct hcall *h, uint64_t gva, const void *buf, uint64_t l
 
 static long xen_version(struct hcall *h)
 {
-	return hcall_arg(h, 0) == 0 ? XEN_VERSION_4_18 : -XEN_ENOSYS;
+	struct { uint32_t idx, map; } fi;
+
+	switch (hcall_arg(h, 0)) {
+	case XENVER_version:
+		return XEN_VERSION_NUMBER;
+	case XENVER_get_features:
+		if (hcall_read(h, hcall_arg(h, 1), &fi, sizeof(fi)))
+			return -XEN_EFAULT;
+		fi.map = platform_features(h->v->vmm, fi.idx);
+		return hcall_write(h, hcall_arg(h, 1), &fi, sizeof(fi));
+	default:
+		return -XEN_ENOSYS;
+	}
+}
+
+/* No periodic timer is ever running: stopping it is done. */
+static long stop_periodic_timer(struct hcall *h, struct vmm_vcpu *t, uint64_t arg)
+{
+	(void)h;
+	(void)t;
+	(void)arg;
+	return 0;
 }
 
 /* VCPUOP_*(cmd, vcpu id, arg): sub-operations on a vCPU, maybe another one. */
@@ -45,6 +69,8 @@ static const struct vcpu_op {
 	{ VCPUOP_get_runstate_info, runstate_get_info, .needs_runstate = true },
 	{ VCPUOP_register_runstate_memory_area, runstate_register_va, .needs_runstate = true },
 	{ VCPUOP_register_runstate_phys_area, runstate_register_pa, .needs_runstate = true },
+	{ VCPUOP_register_vcpu_info, platform_register_vcpu_info, .self_only = false },
+	{ VCPUOP_stop_periodic_timer, stop_periodic_timer, .self_only = true },
 };
 
 static long vcpu_op(struct hcall *h)
@@ -74,12 +100,15 @@ static const struct {
 	uint32_t nr;
 	long (*fn)(struct hcall *h);
 } hypercalls[] = {
+	{ XEN_HC_memory_op, platform_memory_op },
 	{ XEN_HC_set_timer_op, sched_set_timer_op },
 	{ XEN_HC_xen_version, xen_version },
 	{ XEN_HC_console_io, console_io },
 	{ XEN_HC_vm_assist, runstate_vm_assist },
 	{ XEN_HC_vcpu_op, vcpu_op },
 	{ XEN_HC_sched_op, sched_op },
+	{ XEN_HC_event_channel_op, evtchn_op },
+	{ XEN_HC_hvm_op, platform_hvm_op },
 };
 
 /* Xen's errnos; libxrs's (Linux's) are the same numbers for these. */
@@ -88,6 +117,8 @@ static long dispatch(struct hcall *h, uint64_t nr)
 	size_t i;
 
 	atomic_fetch_add_explicit(&h->v->hypercalls, 1, memory_order_relaxed);
+	if (h->cpl)
+		return -XEN_EPERM;	/* a user program in the guest: never obeyed */
 	for (i = 0; i < ARRAY_SIZE(hypercalls); i++)
 		if (hypercalls[i].nr == nr)
 			return hypercalls[i].fn(h);
@@ -97,13 +128,16 @@ static long dispatch(struct hcall *h, uint64_t nr)
 void hcall_from_port(struct vmm_vcpu *v, uint32_t nr)
 {
 	struct hcall h = { .v = v, .lm = atomic_load(&v->vmm->long_mode) };
+	struct kvm_sregs sregs;
 	struct kvm_regs regs;
 	long ret;
 
-	if (kvm_cpu_get_regs(&v->cpu, &regs)) {
+	if (kvm_cpu_get_regs(&v->cpu, &regs) || kvm_cpu_get_sregs(&v->cpu, &sregs)) {
 		vmm_fail(v, "cannot read registers for hypercall %u", nr);
 		return;
 	}
+	/* as KVM reads the CPL: SS's DPL, 0 in real mode */
+	h.cpl = sregs.cr0 & CR0_PE ? sregs.ss.dpl : 0;
 	if (h.lm) {
 		h.a[0] = regs.rdi, h.a[1] = regs.rsi, h.a[2] = regs.rdx;
 		h.a[3] = regs.r10, h.a[4] = regs.r8;
@@ -120,7 +154,7 @@ void hcall_from_port(struct vmm_vcpu *v, uint32_t nr)
 void hcall_from_kvm_exit(struct vmm_vcpu *v)
 {
 	struct kvm_xen_exit *x = &v->cpu.run->xen;
-	struct hcall h = { .v = v, .lm = x->u.hcall.longmode != 0 };
+	struct hcall h = { .v = v, .lm = x->u.hcall.longmode != 0, .cpl = x->u.hcall.cpl };
 
 	if (x->type != KVM_EXIT_XEN_HCALL) {
 		vmm_fail(v, "KVM_EXIT_XEN of type %u", x->type);

@@ -3,8 +3,11 @@
  * The Xen hypercall decoder and dispatcher: a hypercall's number and
  * arguments from the stub's registers (or from KVM_EXIT_XEN) in Xen's
  * calling convention for the guest's width, dispatched through one table to
- * the rooms that answer it (sched, runstate, console). Every argument comes
- * from the guest: a bad one gets Xen's errno back and the VMM carries on.
+ * the rooms that answer it (sched, runstate, console, and the HVM
+ * platform's: platform, evtchn), for the test guests and Linux alike. As in
+ * Xen, only the guest's kernel may call: at CPL > 0 every hypercall gets
+ * -EPERM and changes nothing. Every argument comes from the guest: a bad
+ * one gets Xen's errno back and the VMM carries on.
  */
 #ifndef XRS_VMM_XEN_HYPERCALL_H
 #define XRS_VMM_XEN_HYPERCALL_H
@@ -19,6 +22,7 @@ struct hcall {
 	struct vmm_vcpu *v;		/* the caller */
 	uint64_t a[5];			/* arguments, in Xen's order */
 	bool lm;			/* the guest's ABI: 64-bit registers and layouts */
+	uint32_t cpl;			/* the caller's privilege level */
 };
 
 /* Argument @i as the guest's width has it (32-bit guests pass 32-bit words). */

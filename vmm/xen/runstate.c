@@ -6,13 +6,17 @@
 #include "xen/hypercall.h"
 #include "xen/runstate.h"
 
-/* Above any RAM the test guests have (at most 1 GiB), with a gap. */
-#define WINDOWS_GPA	((uint64_t)G_VMM_PRIVATE)
+/*
+ * Above any RAM, with a gap: the test guests have at most 1 GiB; the PC
+ * at most 3 GiB, then its APICs' hole, so its windows start at 4 GiB.
+ */
+#define TESTBOX_WINDOWS	((uint64_t)G_VMM_PRIVATE)
+#define PC_WINDOWS	(1ull << 32)
 #define WINDOW_SIZE	(2 * MEM_PAGE)
 
 static uint64_t window_gpa(const struct vmm_vcpu *v)
 {
-	return WINDOWS_GPA + (uint64_t)v->id * WINDOW_SIZE;
+	return v->vmm->windows_gpa + (uint64_t)v->id * WINDOW_SIZE;
 }
 
 int runstate_vm_init(struct vmm *m, struct vmm_err *e)
@@ -46,11 +50,12 @@ int runstate_vm_init(struct vmm *m, struct vmm_err *e)
 	m->cfg.backend = info.backend;		/* what AUTO chose */
 	m->kernel_xen = info.backend == XRS_BACKEND_KERNEL;
 
-	r = mem_add_private(&m->mc.mem, "runstate windows", WINDOWS_GPA,
+	m->windows_gpa = m->cfg.board == VMM_BOARD_PC ? PC_WINDOWS : TESTBOX_WINDOWS;
+	r = mem_add_private(&m->mc.mem, "runstate windows", m->windows_gpa,
 			    (uint64_t)m->nr_vcpus * WINDOW_SIZE, m->kernel_xen, e);
 	if (r)
 		return r;
-	win = mem_region_at(&m->mc.mem, WINDOWS_GPA);
+	win = mem_region_at(&m->mc.mem, m->windows_gpa);
 	m->windows = win->hva;
 	if (!m->kernel_xen) {
 		r = xrs_vm_map_memory(m->xrs, ram->gpa, ram->size, ram->hva);
@@ -140,7 +145,7 @@ int runstate_set_long_mode(struct vmm *m, int long_mode)
 	return m->xrs ? xrs_vm_set_attr(m->xrs, &a) : 0;
 }
 
-/* SET RUNSTATE_ADDR for @t; its lock held. */
+/* SET RUNSTATE_ADDR for @t; on its thread, its lock held (task.h). */
 static long set_area(struct vmm_vcpu *t, uint64_t gpa)
 {
 	struct kvm_xen_vcpu_attr a = { .type = KVM_XEN_VCPU_ATTR_TYPE_RUNSTATE_ADDR };
@@ -156,7 +161,7 @@ static long set_area(struct vmm_vcpu *t, uint64_t gpa)
  * Point @t's window at RAM pages @page1 and @page2, and its area into it.
  * Nothing writes through the window while it moves: the area is unset
  * first, which waits for a write in flight (libxrs's vCPU lock, KVM's page
- * cache lock). Its lock held.
+ * cache lock). On its thread, its lock held.
  */
 static long set_area_in_window(struct vmm_vcpu *t, uint64_t page1, uint64_t page2,
 			       uint64_t offset)
@@ -172,6 +177,21 @@ static long set_area_in_window(struct vmm_vcpu *t, uint64_t page1, uint64_t page
 	t->rs.window_ram[0] = page1;
 	t->rs.window_ram[1] = page2;
 	return set_area(t, window_gpa(t) + offset);
+}
+
+/* Where a registration puts @t's area: at @gpa, or in its window. */
+struct area_req {
+	bool window;
+	uint64_t gpa;			/* !window: the area, or KVM_XEN_INVALID_GPA */
+	uint64_t page[2], offset;	/* window: its RAM pages, and where in them */
+};
+
+static int set_area_task(struct vmm_vcpu *t, void *arg)
+{
+	const struct area_req *q = arg;
+
+	return (int)(q->window ? set_area_in_window(t, q->page[0], q->page[1], q->offset) :
+				 set_area(t, q->gpa));
 }
 
 int runstate_save_vm(struct vmm *m, bool *long_mode, bool *update_flag)
@@ -226,22 +246,19 @@ int runstate_restore_vm(struct vmm *m, bool long_mode, bool update_flag)
 
 int runstate_restore_vcpu(struct vmm_vcpu *v, const struct xen_runstate_saved *in)
 {
-	uint64_t gpa = in->area_gpa;
-	long r;
+	struct area_req q = {
+		.window = in->window_ram[0] || in->window_ram[1], .gpa = in->area_gpa,
+		.page = { in->window_ram[0], in->window_ram[1] },
+		.offset = in->area_gpa & (MEM_PAGE - 1),
+	};
+	int r;
 
 	if (!v->rs.xrs)
 		return 0;
 	r = xrs_vcpu_set_attr(v->rs.xrs, &in->data);
-	if (r || gpa == KVM_XEN_INVALID_GPA)
-		return (int)r;
-	pthread_mutex_lock(&v->lock);
-	if (in->window_ram[0] || in->window_ram[1])
-		r = set_area_in_window(v, in->window_ram[0], in->window_ram[1],
-				       gpa & (MEM_PAGE - 1));
-	else
-		r = set_area(v, gpa);
-	pthread_mutex_unlock(&v->lock);
-	return (int)r;
+	if (r || in->area_gpa == KVM_XEN_INVALID_GPA)
+		return r;
+	return vcpu_run_on(NULL, v, set_area_task, &q);
 }
 
 static uint32_t area_len(const struct hcall *h)
@@ -266,35 +283,32 @@ static long ram_page_of_va(struct hcall *h, uint64_t va, uint64_t *gpa)
 /* VCPUOP_register_runstate_memory_area: a guest virtual address. */
 long runstate_register_va(struct hcall *h, struct vmm_vcpu *t, uint64_t arg)
 {
-	uint64_t va, gpa1, gpa2, off;
+	struct area_req q = { .gpa = KVM_XEN_INVALID_GPA };	/* va 0: unregister */
+	uint64_t va, gpa2;
 	long r;
 
 	if (hcall_read(h, arg, &va, sizeof(va)))
 		return -XEN_EFAULT;
 	if (!h->lm)
 		va = (uint32_t)va;	/* a 32-bit guest fills the pointer half */
-	pthread_mutex_lock(&t->lock);
-	if (!va) {
-		r = set_area(t, KVM_XEN_INVALID_GPA);	/* unregister */
-		goto out;
+	if (va) {
+		q.offset = va & (MEM_PAGE - 1);
+		r = ram_page_of_va(h, va, &q.gpa);
+		if (r)
+			return r;
 	}
-	off = va & (MEM_PAGE - 1);
-	r = ram_page_of_va(h, va, &gpa1);
-	if (r || off + area_len(h) <= MEM_PAGE) {
-		r = r ? r : set_area(t, gpa1);
-		goto out;
+	if (va && q.offset + area_len(h) > MEM_PAGE) {
+		/* It crosses a page: translate the second one on its own. */
+		r = ram_page_of_va(h, page_of(va) + MEM_PAGE, &gpa2);
+		if (r)
+			return r;
+		if (page_of(gpa2) != page_of(q.gpa) + MEM_PAGE) {
+			q.window = true;
+			q.page[0] = page_of(q.gpa);
+			q.page[1] = page_of(gpa2);
+		}
 	}
-	/* It crosses a page: translate the second one on its own. */
-	r = ram_page_of_va(h, page_of(va) + MEM_PAGE, &gpa2);
-	if (r)
-		goto out;
-	if (page_of(gpa2) == page_of(gpa1) + MEM_PAGE)
-		r = set_area(t, gpa1);
-	else
-		r = set_area_in_window(t, page_of(gpa1), page_of(gpa2), off);
-out:
-	pthread_mutex_unlock(&t->lock);
-	return r;
+	return vcpu_run_on(h->v, t, set_area_task, &q);
 }
 
 /*
@@ -303,17 +317,21 @@ out:
  */
 long runstate_register_pa(struct hcall *h, struct vmm_vcpu *t, uint64_t arg)
 {
-	uint64_t gpa;
-	long r;
+	struct area_req q;
 
-	if (hcall_read(h, arg, &gpa, sizeof(gpa)))
+	if (hcall_read(h, arg, &q.gpa, sizeof(q.gpa)))
 		return -XEN_EFAULT;
-	if (gpa != ~0ull && !mem_ram(&h->v->vmm->mc.mem, gpa, area_len(h)))
+	if (q.gpa != ~0ull && !mem_ram(&h->v->vmm->mc.mem, q.gpa, area_len(h)))
 		return -XEN_EFAULT;
-	pthread_mutex_lock(&t->lock);
-	r = set_area(t, gpa == ~0ull ? KVM_XEN_INVALID_GPA : gpa);
-	pthread_mutex_unlock(&t->lock);
-	return r;
+	q.window = false;
+	if (q.gpa == ~0ull)
+		q.gpa = KVM_XEN_INVALID_GPA;
+	return vcpu_run_on(h->v, t, set_area_task, &q);
+}
+
+static int get_task(struct vmm_vcpu *t, void *arg)
+{
+	return runstate_get(t, arg);
 }
 
 /* VCPUOP_get_runstate_info: the area's contents, written where the guest asks. */
@@ -324,7 +342,7 @@ long runstate_get_info(struct hcall *h, struct vmm_vcpu *t, uint64_t arg)
 	struct kvm_xen_vcpu_attr d;
 	int32_t state;
 
-	if (runstate_get(t, &d))
+	if (vcpu_run_on(h->v, t, get_task, &d))
 		return -XEN_EINVAL;
 	state = (int32_t)d.u.runstate.state;
 	memcpy(img, &state, sizeof(state));

@@ -120,6 +120,7 @@ void sched_block(struct vmm_vcpu *v)
 	runstate_set(v, XRS_RUNSTATE_BLOCKED);
 	HOOK(v, block_begin);
 	for (;;) {
+		vcpu_run_tasks(v);	/* what other vCPUs asked of this one meanwhile */
 		/* A pause ends only a block no timer ends: Xen may wake one early. */
 		if (atomic_load(&m->stopping) || !v->sched.up ||
 		    (!timed && atomic_load(&m->pausing))) {
@@ -154,8 +155,12 @@ void sched_wait_up(struct vmm_vcpu *v)
 
 	runstate_set(v, XRS_RUNSTATE_OFFLINE);
 	HOOK(v, offline_begin);
-	while (!v->sched.up && !atomic_load(&m->stopping) && !atomic_load(&m->pausing))
+	for (;;) {
+		vcpu_run_tasks(v);
+		if (v->sched.up || atomic_load(&m->stopping) || atomic_load(&m->pausing))
+			break;
 		pthread_cond_wait(&v->cond, &v->lock);
+	}
 	if (!v->sched.up)
 		return;
 	runstate_set(v, XRS_RUNSTATE_RUNNING);
@@ -186,7 +191,13 @@ long sched_op(struct hcall *h)
 		if (hcall_read(h, hcall_arg(h, 1), &reason, sizeof(reason)))
 			return -XEN_EFAULT;
 		atomic_store(&h->v->done, true);
-		vmm_stop(m);
+		if (reason == SHUTDOWN_crash)
+			vmm_end(m, VMM_END_CRASH, "the guest crashed (SCHEDOP_shutdown crash)");
+		else if (reason == SHUTDOWN_reboot)
+			vmm_end(m, VMM_END_REBOOT, "the guest rebooted (SCHEDOP_shutdown)");
+		else
+			vmm_end(m, VMM_END_POWEROFF, "the guest powered off (SCHEDOP_shutdown %u)",
+				reason);
 		return 0;
 	default:
 		return -XEN_ENOSYS;

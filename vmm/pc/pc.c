@@ -1,0 +1,213 @@
+// SPDX-License-Identifier: MIT
+#include <errno.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include "machine.h"
+#include "util/hosttime.h"
+#include "vmm.h"
+#include "vmm/pc/linux-image.h"
+#include "vmm/pc/mptable.h"
+#include "vmm/pc/pc.h"
+#include "vmm/pc/uart.h"
+
+#define TSS_ADDR	0xfffbd000ull	/* Intel's real-mode helpers, below 4 GiB */
+#define IDENTITY_ADDR	0xfffbc000ull
+#define I8042_COMMAND	0x64
+#define I8042_RESET	0xfe
+#define CR0_PE_PG	0x80050033ull
+#define CR4_PAE		0x20ull
+#define EFER_LME_LMA	0x500ull
+#define PANIC_TEXT	"Kernel panic - not syncing"
+
+struct pc {
+	struct kvm_vm *kvm;
+	struct kernel_boot kb;
+	struct vmm *m;
+	FILE *console;
+	pthread_mutex_t lock;		/* the UART and the console's line */
+	struct uart uart;
+	char line[256];			/* the console's current line */
+	size_t line_len;
+	char panic[200];		/* the panic line, once it said one */
+	_Atomic uint64_t first_output_ns;
+};
+
+/* ttyS0: to the console as it comes; a panic line is kept for the end. Lock held. */
+static void console_byte(void *opaque, uint8_t b)
+{
+	struct pc *pc = opaque;
+	uint64_t none = 0;
+
+	atomic_compare_exchange_strong(&pc->first_output_ns, &none, mono_ns());
+	fputc(b, pc->console);
+	if (b != '\n' && pc->line_len < sizeof(pc->line) - 1) {
+		pc->line[pc->line_len++] = (char)b;
+		return;
+	}
+	fflush(pc->console);
+	pc->line[pc->line_len] = '\0';
+	/* it goes on printing (the trace) and then reboots: that ends the run */
+	if (!pc->panic[0] && strstr(pc->line, PANIC_TEXT))
+		snprintf(pc->panic, sizeof(pc->panic), "%.199s", pc->line);
+	pc->line_len = 0;
+}
+
+static void uart_irq(void *opaque, bool level)
+{
+	struct pc *pc = opaque;
+	struct kvm_irq_level irq = { .irq = UART_COM1_IRQ, .level = level };
+
+	ioctl(pc->kvm->fd, KVM_IRQ_LINE, &irq);
+}
+
+int pc_open(struct machine *mc, const struct linux_image *li, uint32_t nr_vcpus,
+	    struct vmm_err *e)
+{
+	struct kvm_pit_config pit = { .flags = KVM_PIT_SPEAKER_DUMMY };
+	uint64_t ident = IDENTITY_ADDR;
+	struct pc *pc;
+	int r;
+
+	if (ioctl(mc->kvm.fd, KVM_SET_TSS_ADDR, TSS_ADDR) < 0 ||
+	    ioctl(mc->kvm.fd, KVM_SET_IDENTITY_MAP_ADDR, &ident) < 0 ||
+	    ioctl(mc->kvm.fd, KVM_CREATE_IRQCHIP, 0) < 0 ||
+	    ioctl(mc->kvm.fd, KVM_CREATE_PIT2, &pit) < 0)
+		return err_set(e, -errno, "the in-kernel irqchip and PIT: %s", strerror(errno));
+	r = mem_init(&mc->mem, &mc->kvm, li->ram_size, e);
+	if (r)
+		return r;
+	pc = calloc(1, sizeof(*pc));
+	if (!pc)
+		return err_set(e, -ENOMEM, "out of memory");
+	pc->kvm = &mc->kvm;
+	pc->console = stdout;
+	pthread_mutex_init(&pc->lock, NULL);
+	uart_init(&pc->uart, console_byte, uart_irq, pc);
+	mc->pc = pc;
+	linux_boot_layout(mem_ram_region(&mc->mem)->hva, li, &pc->kb);
+	r = mptable_write(mem_ram(&mc->mem, KB_MPTABLE, mptable_size(nr_vcpus)), KB_MPTABLE,
+			  nr_vcpus);
+	return r ? err_set(e, r, "MP tables for %u vCPUs: %s", nr_vcpus, strerror(-r)) : 0;
+}
+
+void pc_close(struct machine *mc)
+{
+	if (!mc->pc)
+		return;
+	pthread_mutex_destroy(&mc->pc->lock);
+	free(mc->pc);
+	mc->pc = NULL;
+}
+
+void pc_attach(struct pc *pc, struct vmm *m, FILE *console)
+{
+	pc->m = m;
+	if (console)
+		pc->console = console;
+}
+
+uint64_t pc_first_output_ns(const struct pc *pc)
+{
+	return atomic_load(&pc->first_output_ns);
+}
+
+/* The bootstrap vCPU at the kernel's 64-bit entry, as the boot protocol asks. */
+int pc_cpu_boot(struct machine *mc, struct kvm_cpu *c, struct vmm_err *e)
+{
+	const struct kernel_boot *kb = &mc->pc->kb;
+	struct kvm_segment cs = {
+		.limit = 0xffffffff, .selector = KB_BOOT_CS, .type = 11, .present = 1,
+		.s = 1, .l = 1, .g = 1,
+	};
+	struct kvm_segment ds = {
+		.limit = 0xffffffff, .selector = KB_BOOT_DS, .type = 3, .present = 1,
+		.s = 1, .db = 1, .g = 1,
+	};
+	struct kvm_regs regs = { .rip = kb->entry, .rsi = kb->boot_params, .rflags = 2 };
+	struct kvm_sregs sregs;
+	int r;
+
+	if (c->id)
+		return 0;		/* an AP: KVM holds it until the SIPI */
+	r = kvm_cpu_get_sregs(c, &sregs);
+	if (!r) {
+		sregs.cs = cs;
+		sregs.ds = sregs.es = sregs.fs = sregs.gs = sregs.ss = ds;
+		sregs.cr0 = CR0_PE_PG;
+		sregs.cr4 = CR4_PAE;
+		sregs.cr3 = KB_PML4;
+		sregs.efer = EFER_LME_LMA;
+		sregs.gdt.base = KB_GDT;
+		sregs.gdt.limit = 4 * 8 - 1;
+		r = kvm_cpu_set_sregs(c, &sregs);
+	}
+	if (!r)
+		r = kvm_cpu_set_regs(c, &regs);
+	return r ? err_set(e, r, "the bootstrap vCPU's registers: %s", strerror(-r)) : 0;
+}
+
+/* The guest reset or triple-faulted: its end, or the panic that led there. */
+static void ended(struct pc *pc, enum vmm_end end, const char *why)
+{
+	char panic[sizeof(pc->panic)];
+
+	pthread_mutex_lock(&pc->lock);
+	memcpy(panic, pc->panic, sizeof(panic));
+	pthread_mutex_unlock(&pc->lock);
+	if (panic[0])
+		vmm_end(pc->m, VMM_END_CRASH, "the guest panicked: %s", panic);
+	else
+		vmm_end(pc->m, end, "%s", why);
+}
+
+static void io(struct pc *pc, struct kvm_run *run)
+{
+	uint8_t *data = (uint8_t *)run + run->io.data_offset;
+	uint32_t i;
+
+	if (run->io.port >= UART_COM1_BASE && run->io.port < UART_COM1_BASE + 8) {
+		unsigned int reg = run->io.port - UART_COM1_BASE;
+
+		pthread_mutex_lock(&pc->lock);
+		for (i = 0; i < run->io.count; i++) {
+			if (run->io.direction == KVM_EXIT_IO_OUT)
+				uart_write(&pc->uart, reg, data[i * run->io.size]);
+			else
+				data[i * run->io.size] = uart_read(&pc->uart, reg);
+		}
+		pthread_mutex_unlock(&pc->lock);
+		return;
+	}
+	if (run->io.port == I8042_COMMAND && run->io.direction == KVM_EXIT_IO_OUT &&
+	    data[0] == I8042_RESET) {
+		ended(pc, VMM_END_REBOOT, "the guest rebooted");
+		return;
+	}
+	/* Nothing else is there: reads float high, writes vanish. */
+	if (run->io.direction == KVM_EXIT_IO_IN)
+		memset(data, 0xff, (size_t)run->io.count * run->io.size);
+}
+
+bool pc_exit(struct vmm_vcpu *v)
+{
+	struct pc *pc = v->vmm->mc.pc;
+	struct kvm_run *run = v->cpu.run;
+
+	switch (run->exit_reason) {
+	case KVM_EXIT_IO:
+		io(pc, run);
+		return true;
+	case KVM_EXIT_MMIO:		/* no device there: reads see zeroes */
+		if (!run->mmio.is_write)
+			memset(run->mmio.data, 0, sizeof(run->mmio.data));
+		return true;
+	case KVM_EXIT_SHUTDOWN:
+		/* reboot=t ends in a triple fault too; a panic's reboot as well */
+		ended(pc, VMM_END_TRIPLE_FAULT, "the guest triple-faulted (a shutdown exit)");
+		return true;
+	default:
+		return false;
+	}
+}
