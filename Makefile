@@ -1,6 +1,6 @@
 # xrs: Xen vCPU runstate accounting for KVM, in user space.
 #
-#   make            build/libxrs.a
+#   make            build/libxrs.a and build/xrs; installs nothing
 #   make test       unit tests, the KVM suite on real KVM (direct or sandbox),
 #                   and libxrs as installed (test-lib)
 #   make run        the demo: a VM with several vCPUs and its runstate table
@@ -13,8 +13,15 @@
 #   make deb        Debian packages libxrs1, libxrs-dev, xrs (build/deb/)
 #   make test-deb   the packages: lintian, then unpacked, the tests of test-lib
 #
+# Only make run, make test and the other targets that run something
+# (test-*, check, fuzz, bench, abi-check) install the Debian packages they
+# lack (scripts/setup); make, make install and make deb use what is there.
+#
 # Out-of-tree builds: BUILD=dir. Sanitizers: SAN=asan|tsan. Compiler: CC=clang.
 # WERROR=0 builds without -Werror (a newer compiler's new warnings).
+# xrs top and xrs export are built where pkg-config (PKG_CONFIG=) finds
+# ncursesw and libmicrohttpd, or as WITH_TOP=0|1 and WITH_EXPORT=0|1 say;
+# one left out says so and exits with status 2.
 
 CC      ?= cc
 BUILD   ?= build
@@ -84,24 +91,58 @@ $(VMM_LIB): $(VMM_OBJ)
 	$(Q)$(AR) rcs $@ $^
 
 # The xrs binary: tools/ on top of the VMM and libxrs.
-TOOLS_SRC := $(wildcard tools/*.c)
 XRS_BIN   := $(BUILD)/xrs
 
-# xrs top draws with curses; xrs export serves HTTP with libmicrohttpd.
-# Installed first where missing (order-only); their flags are read then.
-TOOLS_PKGS := libmicrohttpd ncursesw
-.PHONY: tools-deps
-tools-deps:
-	@sh scripts/setup libmicrohttpd-dev libncurses-dev pkg-config
+# xrs top draws with ncursesw and xrs export serves HTTP with libmicrohttpd:
+# each is built where pkg-config finds its library when make starts, and
+# otherwise says it was not built and what to install (tools/main.c).
+# WITH_TOP=0|1 and WITH_EXPORT=0|1 decide instead of pkg-config. A build
+# installs nothing: make run and make test install these first (tools-deps)
+# and then build in a make of their own, which finds them.
+PKG_CONFIG ?= pkg-config
+pkg_found   = $(shell $(PKG_CONFIG) --exists $(1) >/dev/null 2>&1 && echo 1 || echo 0)
+ifeq ($(origin WITH_TOP),undefined)
+WITH_TOP    := $(call pkg_found,ncursesw)
+endif
+ifeq ($(origin WITH_EXPORT),undefined)
+WITH_EXPORT := $(call pkg_found,libmicrohttpd)
+endif
+TOP_ON      := $(if $(filter 1,$(WITH_TOP)),1,0)
+EXPORT_ON   := $(if $(filter 1,$(WITH_EXPORT)),1,0)
+TOP_CFLAGS  := $(if $(filter 1,$(TOP_ON)),$(shell $(PKG_CONFIG) --cflags ncursesw 2>/dev/null))
+TOP_LIBS    := $(if $(filter 1,$(TOP_ON)),$(shell $(PKG_CONFIG) --libs ncursesw 2>/dev/null))
+EXPORT_CFLAGS := $(if $(filter 1,$(EXPORT_ON)),$(shell $(PKG_CONFIG) --cflags libmicrohttpd 2>/dev/null))
+EXPORT_LIBS := $(if $(filter 1,$(EXPORT_ON)),$(shell $(PKG_CONFIG) --libs libmicrohttpd 2>/dev/null))
+TOOLS_DEBS  := pkg-config libncurses-dev libmicrohttpd-dev
+
+TOOLS_SRC := $(filter-out $(if $(filter 1,$(TOP_ON)),,tools/top.c) \
+			  $(if $(filter 1,$(EXPORT_ON)),,tools/export.c),$(wildcard tools/*.c))
+TOOLS_OBJ := $(TOOLS_SRC:%.c=$(BUILD)/%.o)
+
+# What was found, in a file rewritten only when that changes: a library
+# installed or removed since the last build rebuilds what depends on it.
+TOOLS_FEATURES := $(BUILD)/tools/features
+TOOLS_FEATURES_TEXT := top=$(TOP_ON) $(TOP_CFLAGS) $(TOP_LIBS) \
+		       export=$(EXPORT_ON) $(EXPORT_CFLAGS) $(EXPORT_LIBS)
+$(TOOLS_FEATURES): FORCE
+	@mkdir -p $(dir $@)
+	@echo '$(TOOLS_FEATURES_TEXT)' | cmp -s - $@ 2>/dev/null || echo '$(TOOLS_FEATURES_TEXT)' > $@
 
 $(BUILD)/tools/%.o: CFLAGS += -Ivmm -Itools
-$(BUILD)/tools/top.o $(BUILD)/tools/export.o: CFLAGS += $(shell pkg-config --cflags $(TOOLS_PKGS))
-$(TOOLS_SRC:%.c=$(BUILD)/%.o): | tools-deps
+$(BUILD)/tools/main.o: CFLAGS += -DXRS_WITH_TOP=$(TOP_ON) -DXRS_WITH_EXPORT=$(EXPORT_ON)
+$(BUILD)/tools/top.o: CFLAGS += $(TOP_CFLAGS)
+$(BUILD)/tools/export.o: CFLAGS += $(EXPORT_CFLAGS)
+$(BUILD)/tools/main.o $(BUILD)/tools/top.o $(BUILD)/tools/export.o: $(TOOLS_FEATURES)
 all: $(XRS_BIN)
-$(XRS_BIN): LDLIBS += $(shell pkg-config --libs $(TOOLS_PKGS)) -lm
-$(XRS_BIN): $(TOOLS_SRC:%.c=$(BUILD)/%.o) $(VMM_LIB) $(LIB)
+$(XRS_BIN): LDLIBS += $(TOP_LIBS) $(EXPORT_LIBS) -lm
+$(XRS_BIN): $(TOOLS_OBJ) $(VMM_LIB) $(LIB) $(TOOLS_FEATURES)
 	@printf "  %-8s %s\n" LD $@
-	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+	$(Q)$(CC) $(LDFLAGS) -o $@ $(filter-out $(TOOLS_FEATURES),$^) $(LDLIBS)
+
+.PHONY: tools-deps FORCE
+tools-deps:
+	@sh scripts/setup $(TOOLS_DEBS)
+FORCE:
 
 include lib/dist.mk
 include tests/unit/unit.mk
@@ -113,11 +154,19 @@ include fuzz/fuzz.mk
 .SECONDARY:
 .PHONY: all run test check clean distclean
 
+# The README's two commands, on a fresh Debian machine: what xrs top and
+# export need is installed first, then a make of their own finds it and
+# builds (each test target installs the rest of what it needs).
+.PHONY: run-demo
+run: tools-deps
+	@$(MAKE) --no-print-directory run-demo
+test: tools-deps
+	@$(MAKE) --no-print-directory test-unit test-kvm test-lib test-ops
+
 # The demo: a VM with several vCPUs and its runstate table, on real KVM
 # (direct, or in the sandbox where /dev/kvm cannot run the guests).
-run: $(XRS_BIN) $(BUILD)/tests/kvm/kvm-probe
+run-demo: $(XRS_BIN) $(BUILD)/tests/kvm/kvm-probe
 	@sh scripts/run-demo $(XRS_BIN) $(BUILD)/tests/kvm/kvm-probe
-test: test-unit test-kvm test-lib test-ops
 
 CHECK_FUZZ_SECONDS ?= 20
 check:

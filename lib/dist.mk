@@ -15,7 +15,6 @@ SONAME    := libxrs.so.$(XRS_MAJOR)
 DIST      := $(BUILD)/dist
 SO_FILE   := $(DIST)/libxrs.so.$(XRS_VER)
 DIST_A    := $(DIST)/libxrs.a
-DIST_PC   := $(DIST)/libxrs.pc
 LIB_MAP   := lib/libxrs.map
 
 PREFIX     ?= /usr/local
@@ -48,13 +47,14 @@ $(DIST_A): $(PIC_OBJ)
 	@rm -f $@
 	$(Q)$(AR) rcs $@ $(DIST)/libxrs.o
 
-$(DIST_PC): lib/libxrs.pc.in include/xrs/xrs.h
-	@mkdir -p $(dir $@)
-	$(Q)sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@LIBDIR@|$(LIBDIR)|' \
-		-e 's|@INCLUDEDIR@|$(INCLUDEDIR)|' -e 's|@VERSION@|$(XRS_VER)|' $< > $@
+# libxrs.pc is written by make install itself, from that install's PREFIX,
+# LIBDIR and INCLUDEDIR: one built earlier would keep the PREFIX of
+# whichever make made it first.
+PC_SED := -e 's|@PREFIX@|$(PREFIX)|' -e 's|@LIBDIR@|$(LIBDIR)|' \
+	  -e 's|@INCLUDEDIR@|$(INCLUDEDIR)|' -e 's|@VERSION@|$(XRS_VER)|'
 
 .PHONY: dist install uninstall abi-check abi-baseline
-dist: $(SO_FILE) $(DIST_A) $(DIST_PC) $(XRS_BIN)
+dist: $(SO_FILE) $(DIST_A) $(XRS_BIN)
 
 install: dist
 	$(INSTALL) -d $(DESTDIR)$(INCLUDEDIR)/xrs $(DESTDIR)$(LIBDIR) $(DESTDIR)$(PCDIR) \
@@ -64,7 +64,8 @@ install: dist
 	ln -sf $(notdir $(SO_FILE)) $(DESTDIR)$(LIBDIR)/$(SONAME)
 	ln -sf $(SONAME) $(DESTDIR)$(LIBDIR)/libxrs.so
 	$(INSTALL) -m 0644 $(DIST_A) $(DESTDIR)$(LIBDIR)/
-	$(INSTALL) -m 0644 $(DIST_PC) $(DESTDIR)$(PCDIR)/
+	sed $(PC_SED) lib/libxrs.pc.in > $(DESTDIR)$(PCDIR)/libxrs.pc
+	chmod 0644 $(DESTDIR)$(PCDIR)/libxrs.pc
 	$(INSTALL) -m 0755 $(XRS_BIN) $(DESTDIR)$(BINDIR)/
 	$(INSTALL) -m 0644 man/xrs.1 $(DESTDIR)$(MANDIR)/man1/
 	$(INSTALL) -m 0644 man/libxrs.3 $(DESTDIR)$(MANDIR)/man3/
@@ -106,12 +107,18 @@ test-lib: dist $(BUILD)/tests/kvm/kvm-probe | lib-test-deps
 
 # Debian packages from a copy of the tree (dpkg-buildpackage writes to ..).
 DEB_DIR := $(BUILD)/deb
+# make deb installs nothing (dpkg-buildpackage checks debian/control's
+# Build-Depends); make test-deb installs what it lacks, then builds.
+DEB_DEBS := debhelper dpkg-dev lintian mandoc pkg-config libmicrohttpd-dev libncurses-dev
 .PHONY: deb deb-deps test-deb
 deb-deps:
-	@sh scripts/setup debhelper dpkg-dev lintian mandoc pkg-config
-deb: | deb-deps
+	@sh scripts/setup $(DEB_DEBS)
+deb:
+	@command -v dpkg-buildpackage >/dev/null || \
+		{ echo "make deb: no dpkg-buildpackage (make deb-deps installs $(DEB_DEBS))" >&2; exit 1; }
 	@rm -rf $(DEB_DIR) && mkdir -p $(DEB_DIR)/xrs-$(XRS_VER)
 	@tar --exclude=./build --exclude=./.git -cf - . | tar -xf - -C $(DEB_DIR)/xrs-$(XRS_VER)
 	cd $(DEB_DIR)/xrs-$(XRS_VER) && dpkg-buildpackage -us -uc -b
-test-deb: deb $(BUILD)/tests/kvm/kvm-probe
+test-deb: deb-deps
+	@$(MAKE) --no-print-directory deb $(BUILD)/tests/kvm/kvm-probe
 	@sh tests/lib/deb-check $(DEB_DIR) $(XRS_VER) $(BUILD)/tests/kvm/kvm-probe

@@ -5,19 +5,51 @@
 #include <xrs/xrs.h>
 #include "tools.h"
 
+/*
+ * xrs top needs ncursesw and xrs export libmicrohttpd; the Makefile builds
+ * each only where pkg-config finds its library. A command left out stays in
+ * the table and says what it lacked, with status 2 as an unknown command.
+ */
+#ifndef XRS_WITH_TOP
+#define XRS_WITH_TOP	1
+#endif
+#ifndef XRS_WITH_EXPORT
+#define XRS_WITH_EXPORT	1
+#endif
+
 static int cmd_help(int argc, char **argv);
 static int cmd_version(int argc, char **argv);
+static int cmd_not_built(int argc, char **argv);
+
+#if XRS_WITH_TOP
+#define CMD_TOP		cmd_top
+#else
+#define CMD_TOP		cmd_not_built
+#endif
+#if XRS_WITH_EXPORT
+#define CMD_EXPORT	cmd_export
+#else
+#define CMD_EXPORT	cmd_not_built
+#endif
+
+/* What a command left out lacked, and the Debian package that has it. */
+static const struct optional {
+	const char *name, *lib, *deb;
+} optional[] = {
+	{ "top", "ncursesw", "libncurses-dev" },
+	{ "export", "libmicrohttpd", "libmicrohttpd-dev" },
+};
 
 static const struct command {
 	const char *name;
 	int (*fn)(int argc, char **argv);
 	const char *summary;
 } commands[] = {
-	{ "run", cmd_run, "run a VM of Xen test guests and show its runstate table" },
+	{ "run", cmd_run, "run a VM (Xen test guests, or Linux: --kernel) and its runstate table" },
 	{ "list", cmd_list, "the published VMs (xrs run --publish, xrs_vm_publish)" },
 	{ "stat", cmd_stat, "a published VM's vCPUs: state, runstate times, steal" },
-	{ "top", cmd_top, "a live view of published VMs, like xentop" },
-	{ "export", cmd_export, "Prometheus metrics of published VMs (HTTP or textfile)" },
+	{ "top", CMD_TOP, "a live view of published VMs, like xentop" },
+	{ "export", CMD_EXPORT, "Prometheus metrics of published VMs (HTTP or textfile)" },
 	{ "timeline", cmd_timeline, "an SVG timeline of a published VM's vCPU states" },
 	{ "help", cmd_help, "this list, or `xrs help COMMAND`" },
 	{ "version", cmd_version, "print the version" },
@@ -33,6 +65,22 @@ static const struct command *find(const char *name)
 	return NULL;
 }
 
+static int cmd_not_built(int argc, char **argv)
+{
+	size_t i;
+
+	(void)argc;
+	for (i = 0; i < sizeof(optional) / sizeof(optional[0]); i++)
+		if (!strcmp(optional[i].name, argv[0]))
+			break;
+	if (i == sizeof(optional) / sizeof(optional[0]))	/* not in the table: a slip */
+		fprintf(stderr, "xrs %s: not built\n", argv[0]);
+	else
+		fprintf(stderr, "xrs %s: not built: this xrs was built without %s "
+			"(install %s and rebuild)\n", argv[0], optional[i].lib, optional[i].deb);
+	return 2;
+}
+
 static int cmd_help(int argc, char **argv)
 {
 	size_t i;
@@ -45,7 +93,8 @@ static int cmd_help(int argc, char **argv)
 	printf("usage: xrs COMMAND [OPTIONS]\n\n"
 	       "Xen vCPU runstate accounting for KVM, in user space.\n\ncommands:\n");
 	for (i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
-		printf("  %-8s %s\n", commands[i].name, commands[i].summary);
+		printf("  %-8s %s%s\n", commands[i].name, commands[i].summary,
+		       commands[i].fn == cmd_not_built ? " (not built)" : "");
 	return 0;
 }
 

@@ -48,9 +48,21 @@ static void guard_install(void)
 	done = true;
 }
 
-/* In the reading function itself: the jump lands in its frame. */
-#define GUARDED() (guard_install(), sigsetjmp(bus_env, 1) == 0 ? (bus_armed = 1, true) : \
-		   (bus_armed = 0, false))
+/*
+ * In the reading function itself, so that the jump lands in its frame: arm
+ * the guard, or, back from a SIGBUS, disarm it and run the statement given
+ * (a return). C allows sigsetjmp only as a whole condition (C11 7.13.1.1),
+ * not inside an expression, hence a statement and not a value.
+ */
+#define GUARDED_OR(...)					\
+	do {						\
+		guard_install();			\
+		if (sigsetjmp(bus_env, 1)) {		\
+			bus_armed = 0;			\
+			__VA_ARGS__;			\
+		}					\
+		bus_armed = 1;				\
+	} while (0)
 #define UNGUARD() (bus_armed = 0)
 
 const char *stats_dir(void)
@@ -226,8 +238,7 @@ static void load_live(struct stats_file *f)
 
 int stats_refresh(struct stats_file *f)
 {
-	if (!GUARDED())
-		return -EIO;
+	GUARDED_OR(return -EIO);
 	load_live(f);
 	UNGUARD();
 	check_stale(f);
@@ -259,8 +270,8 @@ int stats_read_vcpus(struct stats_file *f, struct stats_vcpu *out, unsigned int 
 	uint32_t i, limit;
 	volatile unsigned int n = 0;	/* written between sigsetjmp and a SIGBUS */
 
-	if (!GUARDED())
-		return msg_ret(err, len, -EIO, "%s: the file shrank while it was read", f->path);
+	GUARDED_OR(return msg_ret(err, len, -EIO, "%s: the file shrank while it was read",
+				  f->path));
 	load_live(f);
 	limit = f->live.slot_limit;
 	for (i = 0; i < limit && n < max; i++) {
@@ -314,8 +325,7 @@ int stats_read_ring(struct stats_file *f, uint32_t slot, uint64_t *from,
 
 	if (slot >= f->h.max_vcpus)
 		return -EINVAL;
-	if (!GUARDED())
-		return -EIO;
+	GUARDED_OR(return -EIO);
 	r = slot_at(f, slot);
 	ring = (const void *)((const char *)r + XRS_STATS_RECORD_SIZE);
 	head = LOAD(r->ring_head);
