@@ -2,15 +2,26 @@
 /*
  * libFuzzer target: the VMM's Xen hypercall decoder and dispatcher fed
  * hostile guest arguments. The VM is made by vmm_create itself, over a fake
- * KVM (linked with fake-ioctl.o and -Wl,--wrap=ioctl,--wrap=mmap): its vCPUs'
- * registers, page tables (identity, plus the test guests' window of two
- * non-adjacent pages), clock and kvm_run are the fuzzer's. Each input is a
- * guest's memory scratch and a sequence of hypercalls, by the port stub or
- * by KVM_EXIT_XEN, from any vCPU, in either width. After every one:
+ * KVM (linked with fake-ioctl.o and -Wl,--wrap=ioctl,--wrap=mmap) that has
+ * CONFIG_KVM_XEN: its vCPUs' registers, page tables (identity, plus the test
+ * guests' window of two non-adjacent pages), clock and kvm_run are the
+ * fuzzer's. Each input is a guest's memory scratch and a sequence of
+ * hypercalls, by the port stub or by KVM_EXIT_XEN, from any vCPU at any
+ * CPL, in either width; a 64-bit VM may have the PC's HVM platform on
+ * (platform_init), so that its rooms answer too. After every one:
  *  - the VMM did not fail itself, and what the guest got back is a Xen
  *    return (an errno, 0, a small count or the version), never garbage;
  *  - every vCPU's accounting holds: state_entry_time == the sum of times;
+ *  - one made at CPL > 0 got -EPERM and changed nothing: no ioctl besides
+ *    the stub's registers, the same end, platform and vCPU state;
  * and, by ASan, nothing outside guest memory was touched.
+ *
+ * The input: a flags byte (vCPUs 2 + flags % 3; bit 3 a 32-bit guest; bit
+ * 4 the update flag granted; bit 5 the HVM platform on, 64-bit only), 512
+ * bytes of scratch at SCRATCH, then per hypercall a vCPU byte, a selector
+ * (bits 0-4: argument i points into the scratch; bits 5-6 the CPL; bit 7
+ * by the port stub), a number byte (pick_nr) and five 8-byte arguments,
+ * all big-endian.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -41,6 +52,11 @@
 #define SCRATCH		0x8000u		/* guest memory the input fills: arguments live here */
 #define SCRATCH_LEN	512u
 #define XEN_4_18	0x00040012
+#define MAX_VCPUS	4		/* 2 + flags % 3 */
+#define PLATFORM_NRS	196		/* pick_nr: from here to 223, the platform's */
+/* What platform_probe needs of KVM_CAP_XEN_HVM. */
+#define XEN_CAPS	(KVM_XEN_HVM_CONFIG_INTERCEPT_HCALL | KVM_XEN_HVM_CONFIG_SHARED_INFO | \
+			 KVM_XEN_HVM_CONFIG_EVTCHN_2LEVEL | KVM_XEN_HVM_CONFIG_EVTCHN_SEND)
 
 /* ---- the fake KVM: every fd it hands out is /dev/null, known by number ---- */
 
@@ -48,11 +64,14 @@ static struct fake_fd {
 	int fd;
 	bool vcpu;
 	struct kvm_regs regs;
+	uint8_t cpl;			/* SS's DPL its KVM_GET_SREGS reports */
 } fds[MAX_FDS];
 static int nr_fds;
 static uint64_t fake_clock = 1000000000ull;
 static bool guest_64 = true;
 static uint64_t ram_size;
+/* Every ioctl but the port stub's own (KVM_GET/SET_REGS, KVM_GET_SREGS). */
+static unsigned long nr_ioctls;
 
 static struct fake_fd *fake(int fd)
 {
@@ -106,6 +125,8 @@ int fake_ioctl(int fd, unsigned long req, void *arg)
 {
 	struct fake_fd *f = fake(fd);
 
+	if (req != KVM_GET_REGS && req != KVM_SET_REGS && req != KVM_GET_SREGS)
+		nr_ioctls++;
 	switch (req) {
 	case KVM_GET_API_VERSION:
 		return KVM_API_VERSION;
@@ -116,7 +137,8 @@ int fake_ioctl(int fd, unsigned long req, void *arg)
 	case KVM_GET_VCPU_MMAP_SIZE:
 		return RUN_SIZE;
 	case KVM_CHECK_EXTENSION:
-		return 0;		/* no Xen, no sync regs: the user backend */
+		/* Xen for the HVM platform, but not its runstate: the user backend */
+		return (uintptr_t)arg == KVM_CAP_XEN_HVM ? XEN_CAPS : 0;
 	case KVM_GET_SUPPORTED_CPUID:
 		((struct kvm_cpuid2 *)arg)->nent = 1;
 		memset(((struct kvm_cpuid2 *)arg)->entries, 0, sizeof(struct kvm_cpuid_entry2));
@@ -138,9 +160,15 @@ int fake_ioctl(int fd, unsigned long req, void *arg)
 	case KVM_GET_SREGS:
 		memset(arg, 0, sizeof(struct kvm_sregs));
 		((struct kvm_sregs *)arg)->efer = guest_64 ? 1u << 10 : 0;
+		((struct kvm_sregs *)arg)->cr0 = 1;	/* PE: the CPL is SS's DPL */
+		((struct kvm_sregs *)arg)->ss.dpl = f ? f->cpl : 0;
 		return 0;
 	case KVM_TRANSLATE:
 		return translate(arg);
+	case KVM_XEN_HVM_SET_ATTR:
+	case KVM_XEN_VCPU_SET_ATTR:
+	case KVM_XEN_HVM_EVTCHN_SEND:
+	case KVM_XEN_HVM_CONFIG:
 	case KVM_SET_USER_MEMORY_REGION:
 	case KVM_ENABLE_CAP:
 	case KVM_X86_SET_MSR_FILTER:
@@ -170,14 +198,23 @@ void *__wrap_mmap(void *addr, size_t len, int prot, int flags, int fd, off_t off
 
 /* ---- the input --------------------------------------------------------------- */
 
-/* Mostly the hypercalls the VMM answers; any number now and then. */
+/*
+ * Mostly the hypercalls the VMM answers, the HVM platform's in a range of
+ * their own (older seeds keep their meaning); any number now and then.
+ */
 static uint32_t pick_nr(uint8_t b)
 {
 	static const uint32_t nrs[] = {
 		XEN_HC_set_timer_op, XEN_HC_xen_version, XEN_HC_console_io, XEN_HC_vm_assist,
 		XEN_HC_vcpu_op, XEN_HC_vcpu_op, XEN_HC_sched_op,
 	};
+	static const uint32_t platform[] = {
+		XEN_HC_memory_op, XEN_HC_event_channel_op, XEN_HC_event_channel_op,
+		XEN_HC_hvm_op,
+	};
 
+	if (b >= PLATFORM_NRS && b < 224)
+		return platform[(b - PLATFORM_NRS) % 4];
 	return b < 224 ? nrs[b % 7] : b;
 }
 
@@ -196,10 +233,52 @@ static bool xen_return(long r)
 	return (r >= -125 && r <= 4096) || r == XEN_4_18;
 }
 
-static void check(struct vmm *m, uint32_t nr, long r)
+/* What a hypercall could change: a CPL > 0 one must leave all of it alone. */
+struct seen {
+	unsigned long ioctls;
+	enum vmm_end end;
+	bool done[MAX_VCPUS];
+	struct xen_sched_vcpu sched[MAX_VCPUS];
+	uint64_t vcpu_info[MAX_VCPUS], area_gpa[MAX_VCPUS];
+	uint64_t shared_info;
+	uint8_t port_type[XEN_MAX_PORTS];
+	uint32_t port_vcpu[XEN_MAX_PORTS];
+};
+
+static void look(struct vmm *m, struct seen *s)
 {
 	uint32_t i;
 
+	memset(s, 0, sizeof(*s));
+	s->ioctls = nr_ioctls;
+	s->end = m->end;
+	for (i = 0; i < m->nr_vcpus && i < MAX_VCPUS; i++) {
+		s->done[i] = atomic_load(&m->vcpus[i].done);
+		s->sched[i].up = m->vcpus[i].sched.up;
+		s->sched[i].up_at_ns = m->vcpus[i].sched.up_at_ns;
+		s->sched[i].timer_ns = m->vcpus[i].sched.timer_ns;
+		s->vcpu_info[i] = m->vcpus[i].xen.vcpu_info;
+		s->area_gpa[i] = m->vcpus[i].rs.area_gpa;
+	}
+	s->shared_info = m->xen.shared_info;
+	for (i = 0; i < XEN_MAX_PORTS; i++) {
+		s->port_type[i] = m->xen.ports[i].type;
+		s->port_vcpu[i] = m->xen.ports[i].vcpu;
+	}
+}
+
+static void check(struct vmm *m, uint32_t nr, uint32_t cpl, const struct seen *before, long r)
+{
+	struct seen after;
+	uint32_t i;
+
+	if (cpl) {
+		look(m, &after);
+		if (r != -XEN_EPERM)
+			BUG("hypercall %u at CPL %u returned %ld, not -EPERM", nr, cpl, r);
+		if (memcmp(before, &after, sizeof(after)))
+			BUG("hypercall %u at CPL %u changed something", nr, cpl);
+	}
 	if (!xen_return(r))
 		BUG("hypercall %u returned %#lx", nr, (unsigned long)r);
 	if (atomic_load(&m->failed))
@@ -216,7 +295,7 @@ static void check(struct vmm *m, uint32_t nr, long r)
 	}
 }
 
-static long call(struct vmm_vcpu *v, bool by_port, uint32_t nr, const uint64_t a[5])
+static long call(struct vmm_vcpu *v, bool by_port, uint32_t cpl, uint32_t nr, const uint64_t a[5])
 {
 	struct kvm_run *run = v->cpu.run;
 
@@ -224,6 +303,7 @@ static long call(struct vmm_vcpu *v, bool by_port, uint32_t nr, const uint64_t a
 		memset(&run->xen, 0, sizeof(run->xen));
 		run->xen.type = KVM_EXIT_XEN_HCALL;
 		run->xen.u.hcall.longmode = guest_64;
+		run->xen.u.hcall.cpl = cpl;
 		run->xen.u.hcall.input = nr;
 		memcpy(run->xen.u.hcall.params, a, 5 * sizeof(uint64_t));
 		hcall_from_kvm_exit(v);
@@ -232,6 +312,7 @@ static long call(struct vmm_vcpu *v, bool by_port, uint32_t nr, const uint64_t a
 	struct fake_fd *f = fake(v->cpu.fd);
 
 	memset(&f->regs, 0, sizeof(f->regs));
+	f->cpl = (uint8_t)cpl;
 	if (guest_64) {
 		f->regs.rdi = a[0], f->regs.rsi = a[1], f->regs.rdx = a[2];
 		f->regs.r10 = a[3], f->regs.r8 = a[4];
@@ -270,6 +351,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	nr_fds = 0;
 	if (vmm_create(&cfg, &m, &e))
 		BUG("vmm_create: %s", e.msg);
+	/* The PC's Xen: a 64-bit kernel, as platform_init has it. */
+	if ((flags & 32) && guest_64 && platform_init(m, &e))
+		BUG("platform_init: %s", e.msg);
 	ram_size = mem_ram_region(&m->mc.mem)->size;
 	atomic_store(&m->long_mode, guest_64);
 	atomic_store(&m->stopping, true);	/* a block returns at once */
@@ -281,13 +365,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	while (in.n && calls++ < 64) {
 		struct vmm_vcpu *v = &m->vcpus[take(&in, 1) % m->nr_vcpus];
 		uint8_t sel = (uint8_t)take(&in, 1);
-		uint32_t nr = pick_nr((uint8_t)take(&in, 1));
+		uint32_t nr = pick_nr((uint8_t)take(&in, 1)), cpl = (sel >> 5) & 3;
+		struct seen before;
 		uint64_t a[5];
 		int i;
 
 		for (i = 0; i < 5; i++)
 			a[i] = pick_arg(take(&in, 8), sel & (1u << i));
-		check(m, nr, call(v, sel & 0x80, nr, a));
+		look(m, &before);
+		check(m, nr, cpl, &before, call(v, sel & 0x80, cpl, nr, a));
 	}
 	vmm_destroy(m);
 	forget_fds();

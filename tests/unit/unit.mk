@@ -50,6 +50,15 @@ $(UNIT_DIR)/test_vmm_errors: $(UNIT_DIR)/test_vmm_errors.o $(FAKE_IOCTL_OBJ) $(U
 	@printf "  %-8s %s\n" CC $@
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ -lcmocka $(LDLIBS)
 
+# The hypercall dispatcher's rules, on a VM vmm_create makes over a fake KVM
+# (its ioctls and kvm_run, as fuzz/fuzz_hypercall.c has them).
+$(UNIT_DIR)/test_hypercall_rules.o: CFLAGS += -Ivmm -Iguest
+$(UNIT_DIR)/test_hypercall_rules: LDFLAGS += -Wl,--wrap=ioctl,--wrap=mmap
+$(UNIT_DIR)/test_hypercall_rules: $(UNIT_DIR)/test_hypercall_rules.o $(FAKE_IOCTL_OBJ) \
+				  $(UNIT_HARNESS) $(VMM_LIB) $(LIB)
+	@printf "  %-8s %s\n" CC $@
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ -lcmocka $(LDLIBS)
+
 # The CLI test runs the xrs binary of this build.
 $(UNIT_DIR)/test_cli.o: CFLAGS += -DXRS_BIN='"$(XRS_BIN)"'
 $(UNIT_DIR)/test_cli: | $(XRS_BIN)

@@ -11,16 +11,28 @@
 #define PRIO			KVM_IRQ_ROUTING_XEN_EVTCHN_PRIO_2LEVEL
 
 /* A free port for @vcpu, or -XEN_ENOSPC. Platform lock held. */
-static int alloc_port(struct xen_platform *x, uint8_t type, uint32_t vcpu)
+static int alloc_port(struct xen_platform *x, uint8_t type, uint32_t vcpu, uint32_t virq)
 {
 	int p;
 
 	for (p = 1; p < XEN_MAX_PORTS; p++)
 		if (x->ports[p].type == XEN_PORT_FREE) {
-			x->ports[p] = (struct xen_port){ .type = type, .vcpu = vcpu };
+			x->ports[p] = (struct xen_port){ .type = type, .vcpu = vcpu, .virq = virq };
 			return p;
 		}
 	return -XEN_ENOSPC;
+}
+
+/* Is @virq bound on @vcpu already? Platform lock held. */
+static bool virq_bound(const struct xen_platform *x, uint32_t virq, uint32_t vcpu)
+{
+	int p;
+
+	for (p = 1; p < XEN_MAX_PORTS; p++)
+		if (x->ports[p].type == XEN_PORT_VIRQ && x->ports[p].virq == virq &&
+		    x->ports[p].vcpu == vcpu)
+			return true;
+	return false;
 }
 
 static void free_port(struct xen_platform *x, int port)
@@ -63,10 +75,13 @@ static long bind_virq(struct hcall *h, uint64_t arg)
 
 	if (hcall_read(h, arg, &b, sizeof(b)))
 		return -XEN_EFAULT;
+	if (b.virq >= XEN_NR_VIRQS)
+		return -XEN_EINVAL;
 	if (b.vcpu >= m->nr_vcpus)
 		return -XEN_ENOENT;
 	pthread_mutex_lock(&m->xen.lock);
-	port = alloc_port(&m->xen, XEN_PORT_VIRQ, b.vcpu);
+	port = virq_bound(&m->xen, b.virq, b.vcpu) ? -XEN_EEXIST :
+		alloc_port(&m->xen, XEN_PORT_VIRQ, b.vcpu, b.virq);
 	pthread_mutex_unlock(&m->xen.lock);
 	if (port < 0)
 		return port;
@@ -92,7 +107,7 @@ static long bind_ipi(struct hcall *h, uint64_t arg)
 	if (b.vcpu >= m->nr_vcpus)
 		return -XEN_ENOENT;
 	pthread_mutex_lock(&m->xen.lock);
-	port = alloc_port(&m->xen, XEN_PORT_IPI, b.vcpu);
+	port = alloc_port(&m->xen, XEN_PORT_IPI, b.vcpu, 0);
 	r = port < 0 ? port : route_ipi(m, (uint32_t)port, b.vcpu, 0);
 	if (port > 0 && r)
 		m->xen.ports[port].type = XEN_PORT_FREE;

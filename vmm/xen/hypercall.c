@@ -76,7 +76,8 @@ static const struct vcpu_op {
 static long vcpu_op(struct hcall *h)
 {
 	struct vmm *m = h->v->vmm;
-	uint64_t cmd = hcall_arg(h, 0), id = hcall_arg(h, 1);
+	/* Xen's vcpu_op takes the vCPU id as a 32-bit int */
+	uint64_t cmd = hcall_arg(h, 0), id = (uint32_t)hcall_arg(h, 1);
 	struct vmm_vcpu *t = id < m->nr_vcpus ? &m->vcpus[id] : NULL;
 	size_t i;
 

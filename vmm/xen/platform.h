@@ -18,6 +18,7 @@
 #include "error.h"
 
 #define XEN_MAX_PORTS	1024
+#define XEN_NR_VIRQS	24		/* Xen's NR_VIRQS */
 
 struct hcall;
 struct vmm;
@@ -33,6 +34,7 @@ enum xen_port_type {
 struct xen_port {
 	uint8_t type;			/* enum xen_port_type */
 	uint32_t vcpu;
+	uint32_t virq;			/* XEN_PORT_VIRQ: which */
 };
 
 struct xen_platform {
