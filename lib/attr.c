@@ -69,14 +69,15 @@ static int set_addr(struct xrs_vcpu *v, uint64_t gpa)
 	return 0;
 }
 
-/* The guest clock and the run delay, read before the vCPU's lock is taken. */
+/* The guest clock (under the vCPU's lock) and the run delay (before it). */
 struct sample {
-	uint64_t now, rd;
+	uint64_t now;
+	struct steal_sample steal;
 };
 
 static int set_current(struct xrs_vcpu *v, uint64_t state, const struct sample *t)
 {
-	vcpu_update(v, (uint32_t)state, t->now, t->rd);
+	vcpu_update(v, (uint32_t)state, t->now, &t->steal);
 	return 0;
 }
 
@@ -87,7 +88,7 @@ static int set_data(struct xrs_vcpu *v, const struct rs_fields *f, const struct 
 	if (r)
 		return r;
 	/* No guest write: the next update refreshes the guest's copy. */
-	rs_set_data(&v->rs, f, t->rd != STEAL_NONE ? t->rd : v->rs.last_steal);
+	rs_set_data(&v->rs, f, vcpu_take_sample(v, &t->steal));
 	return 0;
 }
 
@@ -98,7 +99,7 @@ static int set_adjust(struct xrs_vcpu *v, const struct rs_fields *d, const struc
 	if (r)
 		return r;
 	if (rs_state_valid(d->state))
-		vcpu_update(v, (uint32_t)d->state, t->now, t->rd);
+		vcpu_update(v, (uint32_t)d->state, t->now, &t->steal);
 	else
 		vcpu_write_area(v, false);
 	return 0;
@@ -107,7 +108,7 @@ static int set_adjust(struct xrs_vcpu *v, const struct rs_fields *d, const struc
 static int user_set_attr(struct xrs_vcpu *v, const struct kvm_xen_vcpu_attr *attr)
 {
 	struct xrs_vm *vm = v->vm;
-	struct sample t = { 0, STEAL_NONE };
+	struct sample t = { 0, { 0, 0 } };
 	bool sampled;
 	struct rs_fields f;
 	int r;
@@ -137,7 +138,7 @@ static int user_set_attr(struct xrs_vcpu *v, const struct kvm_xen_vcpu_attr *att
 		  attr->type == KVM_XEN_VCPU_ATTR_TYPE_RUNSTATE_DATA ||
 		  (attr->type == KVM_XEN_VCPU_ATTR_TYPE_RUNSTATE_ADJUST && rs_state_valid(f.state));
 	if (sampled)
-		t.rd = vcpu_run_delay(v);
+		t.steal = vcpu_sample(v);
 	spin_lock(&v->lock);
 	if (sampled)
 		vcpu_count_sample(v);

@@ -31,11 +31,53 @@ static __attribute__((noinline)) uint64_t timed_run_delay(struct xrs_vcpu *v)
 	return rd;
 }
 
-HOT_INLINE uint64_t vcpu_run_delay(struct xrs_vcpu *v)
+/*
+ * The generation first, then the run delay. A bump seen here (acquire,
+ * against its release) is of an update whose sample was read before this
+ * one; so if no bump comes between this load and the lock, this sample is
+ * newer than every one booked so far.
+ */
+HOT_INLINE struct steal_sample vcpu_sample(struct xrs_vcpu *v)
 {
-	if (v->time_samples)
-		return timed_run_delay(v);
-	return v->run_delay_ns(v->steal_opaque, v);
+	struct steal_sample s;
+
+	s.gen = __atomic_load_n(&v->sample_gen, __ATOMIC_ACQUIRE);
+	if (!v->time_samples) {
+		/* Injected: any value is a sample, as KVM's run_delay is. */
+		s.rd = v->run_delay_ns(v->steal_opaque, v);
+		return s;
+	}
+	s.rd = timed_run_delay(v);
+	/*
+	 * The default source's "no sample" (unbound, unreadable) books as a
+	 * stale one does: a generation that is never the current one (it
+	 * only grows from the one loaded).
+	 */
+	if (__builtin_expect(s.rd == STEAL_NONE, 0))
+		s.gen--;
+	return s;
+}
+
+static HOT_INLINE uint64_t take_sample(struct xrs_vcpu *v, uint64_t rd, uint64_t gen)
+{
+	/*
+	 * Stale: another update booked a sample since this one's generation
+	 * was loaded, and which of the two is newer cannot be told; this one
+	 * books no steal and leaves the base alone (a counter that only grows
+	 * loses nothing: the next update books it). Any other sample is the
+	 * new base, below the old one too: a source that went back is
+	 * followed (spec §4, v7.2: last_steal = rd, as KVM does), and only
+	 * what it gains from there is steal.
+	 */
+	if (__builtin_expect(gen != v->sample_gen, 0))
+		rd = v->rs.last_steal;
+	release_inc(&v->sample_gen);
+	return rd;
+}
+
+uint64_t vcpu_take_sample(struct xrs_vcpu *v, const struct steal_sample *s)
+{
+	return take_sample(v, s->rd, s->gen);
 }
 
 /*
@@ -70,24 +112,18 @@ HOT_INLINE void vcpu_write_area(struct xrs_vcpu *v, bool atomic)
 }
 
 static HOT_INLINE void update(struct xrs_vcpu *v, struct vcpu_pub *p, uint32_t state,
-			      uint64_t now, uint64_t run_delay)
+			      uint64_t now, uint64_t rd, uint64_t gen)
 {
-	/*
-	 * No sample, or one read before the lock that another update's has
-	 * outrun (the bound thread's counter only grows): no steal from it now,
-	 * all of it at the next update, none twice.
-	 */
-	if (__builtin_expect(run_delay + 1 <= v->rs.last_steal, 0))	/* STEAL_NONE wraps */
-		run_delay = v->rs.last_steal;
-	rs_update(&v->rs, state, now, run_delay);
+	rs_update(&v->rs, state, now, take_sample(v, rd, gen));
 	counter_inc(&p->updates);
 	/* KVM writes from its preemption notifier, which may not sleep, for runnable. */
 	write_area(v, p, state == XRS_RUNSTATE_RUNNABLE);
 }
 
-HOT_INLINE void vcpu_update(struct xrs_vcpu *v, uint32_t state, uint64_t now, uint64_t run_delay)
+HOT_INLINE void vcpu_update(struct xrs_vcpu *v, uint32_t state, uint64_t now,
+			    const struct steal_sample *s)
 {
-	update(v, v->pub, state, now, run_delay);
+	update(v, v->pub, state, now, s->rd, s->gen);
 }
 
 #define relaxed_store(p, val) atomic_store_explicit(p, val, memory_order_relaxed)
@@ -277,8 +313,10 @@ int xrs_vcpu_bind_thread(struct xrs_vcpu *v)
 	 * The counter is now another thread's: its history is not this vCPU's
 	 * steal. (A fresh vCPU books nothing as steal on its first update anyway.)
 	 */
-	if (rd >= 0)
+	if (rd >= 0) {
 		v->rs.last_steal = (uint64_t)rd;
+		release_inc(&v->sample_gen);
+	}
 	spin_unlock(&v->lock);
 	pthread_mutex_unlock(&v->vm->lock);
 	if (old >= 0)
@@ -302,8 +340,9 @@ static inline bool update_due(struct xrs_vcpu *v, uint64_t now, uint32_t state)
 
 void xrs_vcpu_enter(struct xrs_vcpu *v)
 {
-	uint64_t now, rd = STEAL_NONE;
+	struct steal_sample s = { 0, 0 };
 	bool sampled = false;
+	uint64_t now;
 	struct vcpu_pub *p;
 
 	if (!v->user)
@@ -318,20 +357,20 @@ void xrs_vcpu_enter(struct xrs_vcpu *v)
 	 */
 	now = vcpu_now(v);
 	if (update_due(v, now, relaxed_load(&p->state))) {
-		rd = vcpu_run_delay(v);
+		s = vcpu_sample(v);
 		sampled = true;
 	}
 	spin_lock(&v->lock);
 	if (__builtin_expect(!sampled, 1) &&
 	    (relaxed_load(&v->update_due) || v->rs.state != XRS_RUNSTATE_RUNNING)) {
 		spin_unlock(&v->lock);
-		rd = vcpu_run_delay(v);
+		s = vcpu_sample(v);
 		sampled = true;
 		spin_lock(&v->lock);
 	}
 	if (sampled) {
 		counter_inc(&p->steal_samples);
-		update(v, p, XRS_RUNSTATE_RUNNING, now, rd);
+		update(v, p, XRS_RUNSTATE_RUNNING, now, s.rd, s.gen);
 		v->last_update_ns = now;
 		relaxed_store(&v->update_due, false);
 		publish(v, p);
