@@ -1,0 +1,389 @@
+// SPDX-License-Identifier: MIT
+/* xrs run's options: parsed, and checked before any KVM. */
+#include <errno.h>
+#include <getopt.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include "run-opts.h"
+#include "tools.h"
+#include "util/stats-name.h"
+#include "vmm.h"
+#include "vmm/pc/mptable.h"
+#include "vmm/pc/pc.h"
+
+int cmd_run_usage(FILE *f, int status)
+{
+	fprintf(f,
+		"usage: xrs run [OPTIONS]\n\n"
+		"Run a KVM VM whose Xen guests register and read their own runstate areas,\n"
+		"with libxrs accounting running/runnable/blocked/offline as KVM would.\n\n"
+		"  --vcpus N            vCPUs, 1-1024, one host thread each (4)\n"
+		"  --guest 64|32        64-bit long mode or 32-bit protected mode guests (64)\n"
+		"  --workload NAME      mixed, spin, exits or idle (mixed)\n"
+		"  --seconds S          how long to run (5)\n"
+		"  --mem MiB            guest RAM (just enough for the vCPUs; --kernel: 256)\n"
+		"  --update-flag on|off grant the guests XEN_RUNSTATE_UPDATE, so they also\n"
+		"                       read other vCPUs' areas (on)\n"
+		"  --pin CPULIST        host CPUs for the vCPU threads, e.g. 0 or 0-1,3;\n"
+		"                       vCPU i runs on the (i mod n)-th\n"
+		"  --interval S         print the table every S seconds too (0: at the end only)\n"
+		"  --json               JSON lines instead of tables (docs/json.md)\n"
+		"  --name NAME          the VM's name in the output (xrs)\n"
+		"  --backend user|kernel|auto  libxrs's accounting, KVM's own, or KVM's where\n"
+		"                       it has it (user)\n"
+		"  --no-runstate        no accounting at all (a baseline for measurements)\n"
+		"  --witness            guests also enable KVM's steal-time MSR; its steal is\n"
+		"                       shown beside runnable\n"
+		"  --refresh-ms N       kick a vCPU that stayed in KVM_RUN N ms (0: never)\n"
+		"                       (10; --kernel: 100)\n"
+		"  --running N          only the first N vCPUs run the workload; the others\n"
+		"                       register their areas and stay offline (all)\n"
+		"  --save-restore-at S  at S seconds, pause the VM, save it with its runstate\n"
+		"                       and KVM clock, and go on in a new VM restored from it\n"
+		"  --restore-clock behind|ahead  the new VM's own clock before the restore:\n"
+		"                       fresh, so behind the saved one, or an hour ahead\n"
+		"                       (behind)\n"
+		"  --publish            publish the accounting as --name for xrs list, stat,\n"
+		"                       top, export and timeline (in $XRS_RUN_DIR, /run/xrs)\n"
+		"  --publish-linger S   keep it published S seconds after the final table (0)\n"
+		"  --kernel BZIMAGE     boot this Linux kernel instead of the test guests, as a\n"
+		"                       Xen HVM guest whose steal is --backend's runstate\n"
+		"                       (--no-runstate: a plain PC); its ttyS0 is this\n"
+		"                       output; it ends when the guest reboots\n"
+		"                       (exit 0), panics or triple-faults (1), or at --seconds\n"
+		"                       (given: 1); up to 254 vCPUs and 3072 MiB\n"
+		"  --initrd FILE        the initramfs for --kernel\n"
+		"  --cmdline STR        its command line (" PC_CMDLINE_DEFAULT ")\n\n"
+		"Exit status: 0, 1 if a guest or host check failed, 2 for bad options.\n");
+	return status;
+}
+
+static int bad(const char *opt, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+static int bad(const char *opt, const char *fmt, ...)
+{
+	va_list ap;
+
+	fprintf(stderr, "xrs run: %s: ", opt);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	return 2;
+}
+
+static int parse_u64(const char *s, uint64_t min, uint64_t max, uint64_t *out)
+{
+	char *end;
+	unsigned long long v;
+
+	if (!*s || *s == '-' || *s == '+')
+		return -1;
+	errno = 0;
+	v = strtoull(s, &end, 10);
+	if (errno || *end || v < min || v > max)
+		return -1;
+	*out = v;
+	return 0;
+}
+
+static int parse_seconds(const char *s, double min, double max, double *out)
+{
+	char *end;
+	double v;
+
+	if (!*s)
+		return -1;
+	errno = 0;
+	v = strtod(s, &end);
+	if (errno || *end || !(v >= min && v <= max))
+		return -1;
+	*out = v;
+	return 0;
+}
+
+/* "0", "0-3", "0,2,4-5": host CPUs that exist. */
+static int parse_cpulist(const char *s, struct vmm_config *cfg, const char **why)
+{
+	long ncpu = sysconf(_SC_NPROCESSORS_CONF);
+	const char *p = s;
+
+	cfg->nr_pin = 0;
+	while (*p) {
+		char *end;
+		long a, b;
+
+		if (*p < '0' || *p > '9')
+			return *why = "expected a CPU number", -1;
+		a = strtol(p, &end, 10);
+		b = a;
+		if (*end == '-') {
+			if (end[1] < '0' || end[1] > '9')
+				return *why = "expected a CPU number after '-'", -1;
+			b = strtol(end + 1, &end, 10);
+		}
+		if (b < a)
+			return *why = "a range runs backwards", -1;
+		if (b >= ncpu)
+			return *why = "no such CPU on this host", -1;
+		for (; a <= b; a++) {
+			if (cfg->nr_pin >= (int)(sizeof(cfg->pin) / sizeof(cfg->pin[0])))
+				return *why = "more than 64 CPUs", -1;
+			cfg->pin[cfg->nr_pin++] = (int)a;
+		}
+		if (*end == ',')
+			end++;
+		else if (*end)
+			return *why = "expected ',' or '-'", -1;
+		p = end;
+	}
+	if (!cfg->nr_pin)
+		return *why = "empty", -1;
+	return 0;
+}
+
+static int parse_publish(struct run_opts *o)
+{
+	if (o->publish && !o->cfg.runstate)
+		return bad("--publish", "needs the runstate (not --no-runstate)");
+	if (o->publish && !stats_name_valid(o->name))
+		return bad("--publish", "the --name '%s' is not one to publish (%s)", o->name,
+			   STATS_NAME_RULE);
+	if (o->linger && !o->publish)
+		return bad("--publish-linger", "needs --publish");
+	if (o->publish)
+		o->cfg.publish = o->name;
+	return 0;
+}
+
+/*
+ * --kernel: a PC board for an unmodified Linux, its files and sizes
+ * checked here, before anything asks KVM.
+ */
+static int parse_kernel(struct run_opts *o)
+{
+	char why[256];
+	int r;
+
+	if (o->cfg.nr_vcpus > MPTABLE_MAX_VCPUS)
+		return bad("--vcpus", "%u: a PC has 1 to %u", o->cfg.nr_vcpus, MPTABLE_MAX_VCPUS);
+	if (o->cfg.nr_running || o->cfg.bits != GUEST_64 || o->cfg.witness ||
+	    o->cfg.workload != VMM_WL_MIXED)
+		return bad("--kernel", "runs Linux: --running, --guest, --witness and "
+			   "--workload are for the test guests");
+	if (o->save_at)
+		return bad("--save-restore-at", "not for a Linux guest yet (its in-kernel irqchip, "
+			   "timers and event channels are not saved)");
+	o->cfg.board = VMM_BOARD_PC;
+	o->cfg.ram_mib = o->mem_mib ? o->mem_mib : PC_RAM_MIB_DEFAULT;
+	o->cfg.hooks = NULL;		/* the checks read the test guests' reports */
+	o->cfg.console = stdout;
+	if (!o->refresh_given)
+		o->cfg.refresh_ms = PC_REFRESH_MS_DEFAULT;
+	if (!o->seconds_given)
+		o->seconds = INFINITY;	/* until the guest ends it */
+	if (!o->cmdline)
+		o->cmdline = PC_CMDLINE_DEFAULT;
+	r = linux_image_load(&o->image, o->kernel, o->initrd, o->cmdline, o->cfg.ram_mib << 20,
+			     why, sizeof(why));
+	if (r) {
+		fprintf(stderr, "xrs run: %s\n", why);	/* it names the file or option */
+		return 2;
+	}
+	o->cfg.image = &o->image;
+	return parse_publish(o);
+}
+
+int run_parse(int argc, char **argv, struct run_opts *o)
+{
+	enum { O_VCPUS = 256, O_GUEST, O_WORKLOAD, O_SECONDS, O_MEM, O_FLAG, O_PIN,
+	       O_INTERVAL, O_JSON, O_NAME, O_BACKEND, O_NORS, O_WITNESS, O_REFRESH, O_RUNNING,
+	       O_SAVE_AT, O_RESTORE_CLOCK, O_PUBLISH, O_LINGER, O_KERNEL, O_INITRD, O_CMDLINE,
+	       O_HELP };
+	static const struct option opts[] = {
+		{ "vcpus", required_argument, 0, O_VCPUS },
+		{ "guest", required_argument, 0, O_GUEST },
+		{ "workload", required_argument, 0, O_WORKLOAD },
+		{ "seconds", required_argument, 0, O_SECONDS },
+		{ "mem", required_argument, 0, O_MEM },
+		{ "update-flag", required_argument, 0, O_FLAG },
+		{ "pin", required_argument, 0, O_PIN },
+		{ "interval", required_argument, 0, O_INTERVAL },
+		{ "json", no_argument, 0, O_JSON },
+		{ "name", required_argument, 0, O_NAME },
+		{ "backend", required_argument, 0, O_BACKEND },
+		{ "no-runstate", no_argument, 0, O_NORS },
+		{ "witness", no_argument, 0, O_WITNESS },
+		{ "refresh-ms", required_argument, 0, O_REFRESH },
+		{ "running", required_argument, 0, O_RUNNING },
+		{ "save-restore-at", required_argument, 0, O_SAVE_AT },
+		{ "restore-clock", required_argument, 0, O_RESTORE_CLOCK },
+		{ "publish", no_argument, 0, O_PUBLISH },
+		{ "publish-linger", required_argument, 0, O_LINGER },
+		{ "kernel", required_argument, 0, O_KERNEL },
+		{ "initrd", required_argument, 0, O_INITRD },
+		{ "cmdline", required_argument, 0, O_CMDLINE },
+		{ "help", no_argument, 0, O_HELP },
+		{ 0, 0, 0, 0 },
+	};
+	uint64_t n;
+	const char *why;
+	int c;
+
+	opterr = 0;
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		switch (c) {
+		case O_VCPUS:
+			if (parse_u64(optarg, 1, VMM_MAX_VCPUS, &n))
+				return bad("--vcpus", "'%s' is not a number from 1 to %u", optarg,
+					   VMM_MAX_VCPUS);
+			o->cfg.nr_vcpus = (uint32_t)n;
+			break;
+		case O_GUEST:
+			if (strcmp(optarg, "64") && strcmp(optarg, "32"))
+				return bad("--guest", "'%s' is not 64 or 32", optarg);
+			o->cfg.bits = atoi(optarg) == 64 ? GUEST_64 : GUEST_32;
+			break;
+		case O_WORKLOAD:
+			if (!strcmp(optarg, "mixed"))
+				o->cfg.workload = VMM_WL_MIXED;
+			else if (!strcmp(optarg, "spin"))
+				o->cfg.workload = VMM_WL_SPIN;
+			else if (!strcmp(optarg, "exits"))
+				o->cfg.workload = VMM_WL_EXITS;
+			else if (!strcmp(optarg, "idle"))
+				o->cfg.workload = VMM_WL_IDLE;
+			else
+				return bad("--workload", "'%s' is not mixed, spin, exits or idle",
+					   optarg);
+			break;
+		case O_SECONDS:
+			if (parse_seconds(optarg, 0.01, 86400, &o->seconds))
+				return bad("--seconds", "'%s' is not a time from 0.01 to 86400",
+					   optarg);
+			o->seconds_given = true;
+			break;
+		case O_MEM:
+			if (parse_u64(optarg, 1, KB_RAM_MAX >> 20, &o->mem_mib))
+				return bad("--mem", "'%s' is not a size in MiB from 1 to %llu",
+					   optarg, KB_RAM_MAX >> 20);
+			break;
+		case O_FLAG:
+			if (strcmp(optarg, "on") && strcmp(optarg, "off"))
+				return bad("--update-flag", "'%s' is not on or off", optarg);
+			o->cfg.update_flag = !strcmp(optarg, "on");
+			break;
+		case O_PIN:
+			if (parse_cpulist(optarg, &o->cfg, &why))
+				return bad("--pin", "'%s': %s", optarg, why);
+			break;
+		case O_INTERVAL:
+			if (parse_seconds(optarg, 0, 86400, &o->interval) ||
+			    (o->interval > 0 && o->interval < 0.01))
+				return bad("--interval", "'%s' is not 0 or a time from 0.01 to 86400",
+					   optarg);
+			break;
+		case O_JSON:
+			o->json = true;
+			break;
+		case O_NAME:
+			if (!*optarg || strlen(optarg) > 64)
+				return bad("--name", "give 1 to 64 characters");
+			o->name = optarg;
+			break;
+		case O_BACKEND:
+			if (!strcmp(optarg, "user"))
+				o->cfg.backend = XRS_BACKEND_USER;
+			else if (!strcmp(optarg, "kernel"))
+				o->cfg.backend = XRS_BACKEND_KERNEL;
+			else if (!strcmp(optarg, "auto"))
+				o->cfg.backend = XRS_BACKEND_AUTO;
+			else
+				return bad("--backend", "'%s' is not user, kernel or auto", optarg);
+			break;
+		case O_NORS:
+			o->cfg.runstate = false;
+			break;
+		case O_RUNNING:
+			if (parse_u64(optarg, 1, VMM_MAX_VCPUS, &n))
+				return bad("--running", "'%s' is not a number from 1 to %u", optarg,
+					   VMM_MAX_VCPUS);
+			o->cfg.nr_running = (uint32_t)n;
+			break;
+		case O_WITNESS:
+			o->cfg.witness = true;
+			break;
+		case O_PUBLISH:
+			o->publish = true;
+			break;
+		case O_KERNEL:
+			o->kernel = optarg;
+			break;
+		case O_INITRD:
+			o->initrd = optarg;
+			break;
+		case O_CMDLINE:
+			o->cmdline = optarg;
+			break;
+		case O_LINGER:
+			if (parse_seconds(optarg, 0, 3600, &o->linger))
+				return bad("--publish-linger", "'%s' is not a time from 0 to 3600",
+					   optarg);
+			break;
+		case O_SAVE_AT:
+			if (parse_seconds(optarg, 0.01, 86400, &o->save_at))
+				return bad("--save-restore-at", "'%s' is not a time from 0.01 to 86400",
+					   optarg);
+			break;
+		case O_RESTORE_CLOCK:
+			if (strcmp(optarg, "behind") && strcmp(optarg, "ahead"))
+				return bad("--restore-clock", "'%s' is not behind or ahead", optarg);
+			o->restore_ahead = !strcmp(optarg, "ahead");
+			break;
+		case O_REFRESH:
+			if (parse_u64(optarg, 0, 60000, &n))
+				return bad("--refresh-ms", "'%s' is not a number from 0 to 60000",
+					   optarg);
+			o->cfg.refresh_ms = (uint32_t)n;
+			o->refresh_given = true;
+			break;
+		case O_HELP:
+			exit(cmd_run_usage(stdout, 0));
+		default:
+			if (optopt)
+				return bad(argv[optind - 1], "needs a value");
+			return bad(argv[optind - 1], "unknown option (xrs help run)");
+		}
+	}
+	if (optind < argc)
+		return bad(argv[optind], "unexpected argument");
+	if ((o->initrd || o->cmdline) && !o->kernel)
+		return bad(o->initrd ? "--initrd" : "--cmdline", "goes with --kernel");
+	if (o->kernel)
+		return parse_kernel(o);
+	if (o->mem_mib > VMM_TESTBOX_RAM_MAX >> 20)
+		return bad("--mem", "%llu MiB: the test guests map at most %llu",
+			   (unsigned long long)o->mem_mib, VMM_TESTBOX_RAM_MAX >> 20);
+	if (o->mem_mib) {
+		uint64_t min = vmm_ram_min(o->cfg.nr_vcpus);
+
+		if (o->mem_mib << 20 < min)
+			return bad("--mem", "%llu MiB is too little for %u vCPUs (at least %llu)",
+				   (unsigned long long)o->mem_mib, o->cfg.nr_vcpus,
+				   (unsigned long long)((min + (1u << 20) - 1) >> 20));
+		o->cfg.ram_mib = o->mem_mib;
+	}
+	if (o->cfg.nr_running > o->cfg.nr_vcpus)
+		return bad("--running", "%u is more than the %u vCPUs", o->cfg.nr_running,
+			   o->cfg.nr_vcpus);
+	if (o->save_at && o->save_at >= o->seconds)
+		return bad("--save-restore-at", "%g s is not before the end of the run (%g s)",
+			   o->save_at, o->seconds);
+	if (o->save_at && !o->cfg.runstate)
+		return bad("--save-restore-at", "needs the runstate (not --no-runstate)");
+	return parse_publish(o);
+}
