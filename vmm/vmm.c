@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/resource.h>
 #include <unistd.h>
 #include "abi.h"
@@ -67,6 +68,26 @@ void vmm_vcpu_failure(struct vmm_vcpu *v, struct vmm_err *out)
 	pthread_mutex_lock(&v->vmm->fail_lock);
 	*out = v->failure;
 	pthread_mutex_unlock(&v->vmm->fail_lock);
+}
+
+int vmm_vcpu_where(struct vmm *m, uint32_t i, uint64_t *rip, uint32_t *cpl, uint32_t *mp_state)
+{
+	struct kvm_cpu *c = &m->vcpus[i].cpu;
+	struct kvm_mp_state mp;
+	struct kvm_sregs sregs;
+	struct kvm_regs regs;
+	int r = kvm_cpu_read_regs(c, &regs);
+
+	if (!r)
+		r = kvm_cpu_get_sregs(c, &sregs);
+	if (!r && ioctl(c->fd, KVM_GET_MP_STATE, &mp) < 0)
+		r = -errno;
+	if (r)
+		return r;
+	*rip = regs.rip;
+	*cpl = sregs.ss.dpl;
+	*mp_state = mp.mp_state;
+	return 0;
 }
 
 int vmm_clock(struct vmm *m, struct vmm_vcpu *v, uint64_t *ns)
@@ -183,6 +204,7 @@ int vmm_create(const struct vmm_config *cfg, struct vmm **out, struct vmm_err *e
 	if (!m)
 		return err_set(e, -ENOMEM, "out of memory");
 	m->cfg = *cfg;
+	m->trace_hypercalls = getenv("XRS_TRACE_HYPERCALLS") != NULL;
 	m->mc.kvm.fd = m->mc.kvm.kvm_fd = m->mc.mem.memfd = -1;
 	pthread_mutex_init(&m->gate_lock, NULL);
 	pthread_mutex_init(&m->fail_lock, NULL);

@@ -49,6 +49,7 @@ struct vmm {
 	struct vmm_vcpu *vcpus;
 	uint32_t nr_vcpus;
 	atomic_bool long_mode;		/* the guest's width, per the hypercall-page MSR */
+	bool trace_hypercalls;		/* each one to stderr ($XRS_TRACE_HYPERCALLS) */
 
 	pthread_t refresher;		/* refresh.h */
 	pthread_mutex_t gate_lock;	/* leaf: the start gate */
@@ -97,6 +98,12 @@ void vmm_vcpu_failure(struct vmm_vcpu *v, struct vmm_err *out);
  */
 void vmm_end(struct vmm *m, enum vmm_end end, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
+
+/*
+ * Where vCPU @i of a joined VM stands (its thread ended): RIP, CPL and
+ * KVM's MP state, for a person to tell a stuck guest. 0 or -errno.
+ */
+int vmm_vcpu_where(struct vmm *m, uint32_t i, uint64_t *rip, uint32_t *cpl, uint32_t *mp_state);
 
 /* Guest clock, kvmclock ns: 0 or -errno (and @v, if given, fails). */
 int vmm_clock(struct vmm *m, struct vmm_vcpu *v, uint64_t *ns);

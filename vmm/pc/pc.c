@@ -6,6 +6,7 @@
 #include <sys/ioctl.h>
 #include "machine.h"
 #include "util/hosttime.h"
+#include "util/schedstat.h"
 #include "vmm.h"
 #include "vmm/pc/linux-image.h"
 #include "vmm/pc/mptable.h"
@@ -162,10 +163,34 @@ static void ended(struct pc *pc, enum vmm_end end, const char *why)
 		vmm_end(pc->m, end, "%s", why);
 }
 
-static void io(struct pc *pc, struct kvm_run *run)
+/* PC_PROBE_PORT: @v's area and run delay at this exit, on the console. */
+static void probe(struct pc *pc, struct vmm_vcpu *v, uint32_t mark)
+{
+	int64_t rd = v->schedstat_fd >= 0 ? schedstat_run_delay(v->schedstat_fd) : -1;
+	uint64_t t[4] = { 0 };
+	int r = runstate_area_times(v, t);
+
+	pthread_mutex_lock(&pc->lock);
+	if (pc->line_len)		/* a line of the guest's own, cut short here */
+		fputc('\n', pc->console);
+	fprintf(pc->console, "xrs: probe vcpu %u mark %u area_ns %llu %llu %llu %llu "
+		"run_delay_ns %lld%s\n", v->id, mark, (unsigned long long)t[0],
+		(unsigned long long)t[1], (unsigned long long)t[2], (unsigned long long)t[3],
+		(long long)rd, r ? " (no area)" : "");
+	fflush(pc->console);
+	pthread_mutex_unlock(&pc->lock);
+}
+
+static void io(struct pc *pc, struct vmm_vcpu *v, struct kvm_run *run)
 {
 	uint8_t *data = (uint8_t *)run + run->io.data_offset;
 	uint32_t i;
+
+	if (run->io.port == PC_PROBE_PORT && run->io.direction == KVM_EXIT_IO_OUT &&
+	    run->io.size == 4 && run->io.count == 1) {
+		probe(pc, v, kvm_cpu_io_value(&v->cpu));
+		return;
+	}
 
 	if (run->io.port >= UART_COM1_BASE && run->io.port < UART_COM1_BASE + 8) {
 		unsigned int reg = run->io.port - UART_COM1_BASE;
@@ -197,7 +222,7 @@ bool pc_exit(struct vmm_vcpu *v)
 
 	switch (run->exit_reason) {
 	case KVM_EXIT_IO:
-		io(pc, run);
+		io(pc, v, run);
 		return true;
 	case KVM_EXIT_MMIO:		/* no device there: reads see zeroes */
 		if (!run->mmio.is_write)

@@ -25,6 +25,13 @@
  * test allows, for a tenth of the exits of the test guests' 10 ms.
  */
 #define PC_REFRESH_MS_DEFAULT	100
+/*
+ * A test's probe: a guest program writes a 32-bit mark here (outl) and the
+ * VMM prints, in that very exit, that vCPU's runstate area as the guest
+ * reads it and its thread's run delay: "xrs: probe vcpu N mark M area_ns
+ * RUNNING RUNNABLE BLOCKED OFFLINE run_delay_ns D". Unused by Linux itself.
+ */
+#define PC_PROBE_PORT		0x504
 
 struct machine;
 struct kvm_cpu;

@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: MIT
+#include <stdio.h>
 #include <string.h>
 #include "gva.h"
 #include "vmm.h"
@@ -113,17 +114,28 @@ static const struct {
 };
 
 /* Xen's errnos; libxrs's (Linux's) are the same numbers for these. */
-static long dispatch(struct hcall *h, uint64_t nr)
+static long call(struct hcall *h, uint64_t nr)
 {
 	size_t i;
 
-	atomic_fetch_add_explicit(&h->v->hypercalls, 1, memory_order_relaxed);
 	if (h->cpl)
 		return -XEN_EPERM;	/* a user program in the guest: never obeyed */
 	for (i = 0; i < ARRAY_SIZE(hypercalls); i++)
 		if (hypercalls[i].nr == nr)
 			return hypercalls[i].fn(h);
 	return -XEN_ENOSYS;
+}
+
+static long dispatch(struct hcall *h, uint64_t nr)
+{
+	long r = call(h, nr);
+
+	atomic_fetch_add_explicit(&h->v->hypercalls, 1, memory_order_relaxed);
+	if (h->v->vmm->trace_hypercalls)
+		fprintf(stderr, "xrs: vCPU %u: hypercall %llu (%#llx, %#llx, %#llx) cpl %u = %ld\n",
+			h->v->id, (unsigned long long)nr, (unsigned long long)h->a[0],
+			(unsigned long long)h->a[1], (unsigned long long)h->a[2], h->cpl, r);
+	return r;
 }
 
 void hcall_from_port(struct vmm_vcpu *v, uint32_t nr)

@@ -26,10 +26,22 @@ int platform_probe(struct kvm_vm *vm, struct vmm_err *e)
 int platform_init(struct vmm *m, struct vmm_err *e)
 {
 	struct kvm_xen_hvm_attr lm = { .type = KVM_XEN_ATTR_TYPE_LONG_MODE };
+	/*
+	 * EVTCHN_SEND also has KVM answer SCHEDOP_poll itself, halting the
+	 * vCPU until one of the ports is raised: Linux's PV spinlocks wait so.
+	 * Without it KVM turns the poll into a yield and the waiter spins.
+	 */
+	struct kvm_xen_hvm_config hc = {
+		.flags = KVM_XEN_HVM_CONFIG_INTERCEPT_HCALL | KVM_XEN_HVM_CONFIG_EVTCHN_SEND,
+		.msr = XEN_HYPERCALL_MSR,
+	};
 	int r = platform_probe(&m->mc.kvm, e);
 
 	if (r)
 		return r;
+	if (ioctl(m->mc.kvm.fd, KVM_XEN_HVM_CONFIG, &hc) < 0)
+		return err_set(e, -errno, "KVM_XEN_HVM_CONFIG with EVTCHN_SEND: %s",
+			       strerror(errno));
 	pthread_mutex_init(&m->xen.lock, NULL);
 	m->xen.on = true;
 	/*

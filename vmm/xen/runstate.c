@@ -137,6 +137,24 @@ int runstate_get(struct vmm_vcpu *v, struct kvm_xen_vcpu_attr *d)
 	return v->rs.xrs ? xrs_vcpu_get_attr(v->rs.xrs, d) : -ENODEV;
 }
 
+int runstate_area_times(struct vmm_vcpu *v, uint64_t times[4])
+{
+	const struct mem_region *r = mem_region_at(&v->vmm->mc.mem, v->rs.area_gpa);
+	bool lm = atomic_load(&v->vmm->long_mode);
+	uint64_t len = lm ? XRS_RUNSTATE_SIZE : XRS_RUNSTATE_SIZE_COMPAT;
+	uint64_t off;
+
+	if (v->rs.area_gpa == KVM_XEN_INVALID_GPA || !r)
+		return -ENOENT;
+	off = v->rs.area_gpa - r->gpa;
+	if (off > r->size || r->size - off < len)
+		return -ENOENT;		/* a layout that grew past its region */
+	/* after state_entry_time; written on this thread (or by KVM, not now) */
+	memcpy(times, r->hva + off + (lm ? XRS_RUNSTATE_TIMES_OFS : XRS_RUNSTATE_TIMES_OFS_COMPAT) +
+	       sizeof(uint64_t), 4 * sizeof(uint64_t));
+	return 0;
+}
+
 int runstate_set_long_mode(struct vmm *m, int long_mode)
 {
 	struct kvm_xen_hvm_attr a = { .type = KVM_XEN_ATTR_TYPE_LONG_MODE };

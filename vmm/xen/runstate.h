@@ -54,6 +54,11 @@ void runstate_exit(struct vmm_vcpu *v);
 void runstate_set(struct vmm_vcpu *v, uint32_t state);
 /* Book up to now without changing the state: the final figures. */
 void runstate_book_to_now(struct vmm_vcpu *v);
+/*
+ * The four times in @v's area as its guest reads them now (not booked up
+ * to now): on @v's thread. 0, or -ENOENT with no area registered.
+ */
+int runstate_area_times(struct vmm_vcpu *v, uint64_t times[4]);
 /* GET RUNSTATE_DATA: 0 or -errno (-ENODEV without accounting). */
 int runstate_get(struct vmm_vcpu *v, struct kvm_xen_vcpu_attr *d);
 /* The guest's width changed (hypercall-page MSR): LONG_MODE. */
