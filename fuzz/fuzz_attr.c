@@ -395,8 +395,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		case 8:
 			M.now -= take(&in, 2) * 64;	/* KVM_SET_CLOCK moved it back */
 			break;
-		default:
-			M.rd += take(&in, 2);
+		default: {
+			uint64_t d = take(&in, 2);
+
+			if (d & 1)
+				M.rd -= d >> 3;		/* an injected source that went back */
+			else
+				M.rd += d;
+		}
 		}
 	}
 	xrs_vm_destroy(vm);

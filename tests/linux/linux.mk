@@ -1,6 +1,10 @@
 # An unmodified Debian Linux kernel as the guest of `xrs run --kernel`
-# (tests/linux/run): in the sandbox, or on a host KVM that runs ordinary guests.
+# (tests/linux/run): in the sandbox, or on a host KVM that runs ordinary
+# guests. Its operator case uses xrs top and export: what they need is
+# installed first, then a make of its own builds xrs with them.
 
-.PHONY: test-linux-guest
-test-linux-guest: $(XRS_BIN) $(BUILD)/tests/kvm/kvm-probe
+.PHONY: test-linux-guest test-linux-guest-run
+test-linux-guest: tools-deps
+	@$(MAKE) --no-print-directory test-linux-guest-run
+test-linux-guest-run: $(XRS_BIN) $(BUILD)/tests/kvm/kvm-probe
 	@sh tests/linux/run $(XRS_BIN) $(BUILD)/tests/kvm/kvm-probe

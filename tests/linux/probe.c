@@ -1,0 +1,74 @@
+// SPDX-License-Identifier: MIT
+/*
+ * The guest's steal and the VMM's at one instant (tests/linux/run): on each
+ * CPU in turn, read that CPU's steal from /proc/stat and at once write a
+ * mark to the VMM's probe port from that CPU, then read it again; the VMM
+ * prints the vCPU's runstate area and run delay in that very exit
+ * (vmm/pc/pc.h, PC_PROBE_PORT). Prints, per CPU:
+ *   linux-guest: probe mark M cpu N steal_ticks BEFORE AFTER
+ * Built static, into the test's initramfs; run as root (ioperm).
+ *
+ * usage: probe MARK
+ */
+#define _GNU_SOURCE
+#include <sched.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/io.h>
+#include <unistd.h>
+
+#define PROBE_PORT	0x504
+
+/* CPU @cpu's steal in USER_HZ ticks, or -1. */
+static long long steal_ticks(int cpu)
+{
+	char want[32], line[512];
+	long long v[8];
+	FILE *f = fopen("/proc/stat", "r");
+	long long r = -1;
+
+	if (!f)
+		return -1;
+	snprintf(want, sizeof(want), "cpu%d ", cpu);
+	while (fgets(line, sizeof(line), f))
+		if (!strncmp(line, want, strlen(want)) &&
+		    sscanf(line + strlen(want), "%lld %lld %lld %lld %lld %lld %lld %lld", &v[0], &v[1],
+			   &v[2], &v[3], &v[4], &v[5], &v[6], &v[7]) == 8) {
+			r = v[7];
+			break;
+		}
+	fclose(f);
+	return r;
+}
+
+int main(int argc, char **argv)
+{
+	unsigned int mark = argc > 1 ? (unsigned int)atoi(argv[1]) : 0;
+	long n = sysconf(_SC_NPROCESSORS_ONLN);
+	int cpu;
+
+	if (ioperm(PROBE_PORT, 4, 1)) {
+		perror("linux-guest: probe: ioperm");
+		return 1;
+	}
+	for (cpu = 0; cpu < n; cpu++) {
+		cpu_set_t set;
+		long long before, after;
+
+		CPU_ZERO(&set);
+		CPU_SET(cpu, &set);
+		if (sched_setaffinity(0, sizeof(set), &set)) {
+			perror("linux-guest: probe: sched_setaffinity");
+			return 1;
+		}
+		sched_yield();		/* on that CPU from here on */
+		before = steal_ticks(cpu);
+		outl(mark << 16 | (unsigned int)cpu, PROBE_PORT);
+		after = steal_ticks(cpu);
+		printf("linux-guest: probe mark %u cpu %d steal_ticks %lld %lld\n", mark, cpu, before,
+		       after);
+		fflush(stdout);
+	}
+	return 0;
+}
