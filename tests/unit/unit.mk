@@ -12,7 +12,7 @@ $(BUILD)/tests/common/%.o: CFLAGS += -Itests/common -Iguest
 UNIT_HARNESS  := $(UNIT_DIR)/harness.o $(TEST_COMMON_OBJ)
 # Tests with threads: these also run under TSan (make check).
 UNIT_THREADED := $(UNIT_DIR)/test_threads $(UNIT_DIR)/test_steal_schedstat \
-		 $(UNIT_DIR)/test_vmm_errors
+		 $(UNIT_DIR)/test_vmm_errors $(UNIT_DIR)/test_tasks
 
 $(UNIT_DIR)/%.o: CFLAGS += -Ilib -Itests/unit -Itests/common
 
@@ -56,6 +56,12 @@ $(UNIT_DIR)/test_hypercall_rules.o: CFLAGS += -Ivmm -Iguest
 $(UNIT_DIR)/test_hypercall_rules: LDFLAGS += -Wl,--wrap=ioctl,--wrap=mmap
 $(UNIT_DIR)/test_hypercall_rules: $(UNIT_DIR)/test_hypercall_rules.o $(FAKE_IOCTL_OBJ) \
 				  $(UNIT_HARNESS) $(VMM_LIB) $(LIB)
+	@printf "  %-8s %s\n" CC $@
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ -lcmocka $(LDLIBS)
+
+# Work for another vCPU's thread (vmm/task.c), on a VM assembled by hand.
+$(UNIT_DIR)/test_tasks.o: CFLAGS += -Ivmm -Iguest
+$(UNIT_DIR)/test_tasks: $(UNIT_DIR)/test_tasks.o $(UNIT_HARNESS) $(VMM_LIB) $(LIB)
 	@printf "  %-8s %s\n" CC $@
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ -lcmocka $(LDLIBS)
 
