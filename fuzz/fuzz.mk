@@ -12,9 +12,9 @@ $(FUZZ_DIR)/fuzz_attr: $(FUZZ_DIR)/fuzz_attr.o $(LIB)
 	@printf "  %-8s %s\n" LD $@
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
-# The hypercall target fakes KVM under the VMM: its ioctls and kvm_run.
+# The hypercall target runs the VMM over the fake KVM: its ioctls and kvm_run.
 $(FUZZ_DIR)/fuzz_hypercall: LDFLAGS += -Wl,--wrap=ioctl,--wrap=mmap
-$(FUZZ_DIR)/fuzz_hypercall: $(FUZZ_DIR)/fuzz_hypercall.o $(FAKE_IOCTL_OBJ) $(VMM_LIB) $(LIB)
+$(FUZZ_DIR)/fuzz_hypercall: $(FUZZ_DIR)/fuzz_hypercall.o $(FAKE_KVM_OBJ) $(VMM_LIB) $(LIB)
 	@printf "  %-8s %s\n" LD $@
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 

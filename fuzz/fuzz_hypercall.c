@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: MIT
 /*
  * libFuzzer target: the VMM's Xen hypercall decoder and dispatcher fed
- * hostile guest arguments. The VM is made by vmm_create itself, over a fake
- * KVM (linked with fake-ioctl.o and -Wl,--wrap=ioctl,--wrap=mmap) that has
+ * hostile guest arguments. The VM is made by vmm_create itself, over the
+ * fake KVM of tests/common/fake-kvm.h (test_hypercall_rules's too) that has
  * CONFIG_KVM_XEN: its vCPUs' registers, page tables (identity, plus the test
  * guests' window of two non-adjacent pages), clock and kvm_run are the
  * fuzzer's. Each input is a guest's memory scratch and a sequence of
@@ -23,18 +23,10 @@
  * by the port stub), a number byte (pick_nr) and five 8-byte arguments,
  * all big-endian.
  */
-#include <errno.h>
-#include <fcntl.h>
-#include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/ioctl.h>
-#include <sys/mman.h>
-#include <sys/stat.h>
-#include <sys/sysmacros.h>
-#include <unistd.h>
-#include "abi.h"
-#include "fake-ioctl.h"
+#include "fake-kvm.h"
 #include "input.h"
 #include "vmm.h"
 #include "xen/hypercall.h"
@@ -47,154 +39,11 @@
 		abort();						\
 	} while (0)
 
-#define MAX_FDS		16
-#define RUN_SIZE	(3 * 4096)
 #define SCRATCH		0x8000u		/* guest memory the input fills: arguments live here */
 #define SCRATCH_LEN	512u
 #define XEN_4_18	0x00040012
 #define MAX_VCPUS	4		/* 2 + flags % 3 */
 #define PLATFORM_NRS	196		/* pick_nr: from here to 223, the platform's */
-/* What platform_probe needs of KVM_CAP_XEN_HVM. */
-#define XEN_CAPS	(KVM_XEN_HVM_CONFIG_INTERCEPT_HCALL | KVM_XEN_HVM_CONFIG_SHARED_INFO | \
-			 KVM_XEN_HVM_CONFIG_EVTCHN_2LEVEL | KVM_XEN_HVM_CONFIG_EVTCHN_SEND)
-
-/* ---- the fake KVM: every fd it hands out is /dev/null, known by number ---- */
-
-static struct fake_fd {
-	int fd;
-	bool vcpu;
-	struct kvm_regs regs;
-	uint8_t cpl;			/* SS's DPL its KVM_GET_SREGS reports */
-} fds[MAX_FDS];
-static int nr_fds;
-static uint64_t fake_clock = 1000000000ull;
-static bool guest_64 = true;
-static uint64_t ram_size;
-/* Every ioctl but the port stub's own (KVM_GET/SET_REGS, KVM_GET_SREGS). */
-static unsigned long nr_ioctls;
-
-static struct fake_fd *fake(int fd)
-{
-	int i;
-
-	for (i = 0; i < nr_fds; i++)
-		if (fds[i].fd == fd)
-			return &fds[i];
-	return NULL;
-}
-
-static int new_fd(bool vcpu)
-{
-	int fd = open("/dev/null", O_RDWR | O_CLOEXEC);
-
-	if (fd < 0 || nr_fds == MAX_FDS)
-		BUG("out of fake fds");
-	fds[nr_fds++] = (struct fake_fd){ .fd = fd, .vcpu = vcpu };
-	return fd;
-}
-
-static void forget_fds(void)
-{
-	nr_fds = 0;	/* the VMM closed them */
-}
-
-/* The test guests' mapping: identity, but for the window's two pages. */
-static int translate(struct kvm_translation *tr)
-{
-	uint64_t va = tr->linear_address;
-
-	tr->valid = va < ram_size || (va >= G_WINDOW_VA && va < G_WINDOW_VA + 2 * G_PAGE);
-	if (va >= G_WINDOW_VA && va < G_WINDOW_VA + G_PAGE)
-		tr->physical_address = G_WINDOW_PA0 + (va - G_WINDOW_VA);
-	else if (va >= G_WINDOW_VA + G_PAGE && va < G_WINDOW_VA + 2 * G_PAGE)
-		tr->physical_address = G_WINDOW_PA1 + (va - G_WINDOW_VA - G_PAGE);
-	else
-		tr->physical_address = va;
-	return 0;
-}
-
-/* The fake's fds, the device included, are all /dev/null. */
-static bool is_dev_null(int fd)
-{
-	struct stat st;
-
-	return !fstat(fd, &st) && S_ISCHR(st.st_mode) && st.st_rdev == makedev(1, 3);
-}
-
-int fake_ioctl(int fd, unsigned long req, void *arg)
-{
-	struct fake_fd *f = fake(fd);
-
-	if (req != KVM_GET_REGS && req != KVM_SET_REGS && req != KVM_GET_SREGS)
-		nr_ioctls++;
-	switch (req) {
-	case KVM_GET_API_VERSION:
-		return KVM_API_VERSION;
-	case KVM_CREATE_VM:
-		return new_fd(false);
-	case KVM_CREATE_VCPU:
-		return new_fd(true);
-	case KVM_GET_VCPU_MMAP_SIZE:
-		return RUN_SIZE;
-	case KVM_CHECK_EXTENSION:
-		/* Xen for the HVM platform, but not its runstate: the user backend */
-		return (uintptr_t)arg == KVM_CAP_XEN_HVM ? XEN_CAPS : 0;
-	case KVM_GET_SUPPORTED_CPUID:
-		((struct kvm_cpuid2 *)arg)->nent = 1;
-		memset(((struct kvm_cpuid2 *)arg)->entries, 0, sizeof(struct kvm_cpuid_entry2));
-		return 0;
-	case KVM_GET_CLOCK:
-		memset(arg, 0, sizeof(struct kvm_clock_data));
-		((struct kvm_clock_data *)arg)->clock = fake_clock += 1000;
-		return 0;
-	case KVM_GET_REGS:
-		if (!f)
-			break;
-		*(struct kvm_regs *)arg = f->regs;
-		return 0;
-	case KVM_SET_REGS:
-		if (!f)
-			break;
-		f->regs = *(struct kvm_regs *)arg;
-		return 0;
-	case KVM_GET_SREGS:
-		memset(arg, 0, sizeof(struct kvm_sregs));
-		((struct kvm_sregs *)arg)->efer = guest_64 ? 1u << 10 : 0;
-		((struct kvm_sregs *)arg)->cr0 = 1;	/* PE: the CPL is SS's DPL */
-		((struct kvm_sregs *)arg)->ss.dpl = f ? f->cpl : 0;
-		return 0;
-	case KVM_TRANSLATE:
-		return translate(arg);
-	case KVM_XEN_HVM_SET_ATTR:
-	case KVM_XEN_VCPU_SET_ATTR:
-	case KVM_XEN_HVM_EVTCHN_SEND:
-	case KVM_XEN_HVM_CONFIG:
-	case KVM_SET_USER_MEMORY_REGION:
-	case KVM_ENABLE_CAP:
-	case KVM_X86_SET_MSR_FILTER:
-	case KVM_SET_CPUID2:
-	case KVM_SET_SREGS:
-		return 0;
-	default:
-		break;
-	}
-	errno = ENOTTY;
-	return -1;
-}
-
-void *__real_mmap(void *addr, size_t len, int prot, int flags, int fd, off_t off);
-void *__wrap_mmap(void *addr, size_t len, int prot, int flags, int fd, off_t off);
-
-/* kvm_run of a fake vCPU: plain memory. */
-void *__wrap_mmap(void *addr, size_t len, int prot, int flags, int fd, off_t off)
-{
-	struct fake_fd *f = fd >= 0 ? fake(fd) : NULL;
-
-	if (f && f->vcpu)
-		return __real_mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
-				   -1, 0);
-	return __real_mmap(addr, len, prot, flags, fd, off);
-}
 
 /* ---- the input --------------------------------------------------------------- */
 
@@ -250,7 +99,7 @@ static void look(struct vmm *m, struct seen *s)
 	uint32_t i;
 
 	memset(s, 0, sizeof(*s));
-	s->ioctls = nr_ioctls;
+	s->ioctls = fake_kvm.asked.ioctls;
 	s->end = m->end;
 	for (i = 0; i < m->nr_vcpus && i < MAX_VCPUS; i++) {
 		s->done[i] = atomic_load(&m->vcpus[i].done);
@@ -295,45 +144,16 @@ static void check(struct vmm *m, uint32_t nr, uint32_t cpl, const struct seen *b
 	}
 }
 
-static long call(struct vmm_vcpu *v, bool by_port, uint32_t cpl, uint32_t nr, const uint64_t a[5])
-{
-	struct kvm_run *run = v->cpu.run;
-
-	if (!by_port) {
-		memset(&run->xen, 0, sizeof(run->xen));
-		run->xen.type = KVM_EXIT_XEN_HCALL;
-		run->xen.u.hcall.longmode = guest_64;
-		run->xen.u.hcall.cpl = cpl;
-		run->xen.u.hcall.input = nr;
-		memcpy(run->xen.u.hcall.params, a, 5 * sizeof(uint64_t));
-		hcall_from_kvm_exit(v);
-		return (long)run->xen.u.hcall.result;
-	}
-	struct fake_fd *f = fake(v->cpu.fd);
-
-	memset(&f->regs, 0, sizeof(f->regs));
-	f->cpl = (uint8_t)cpl;
-	if (guest_64) {
-		f->regs.rdi = a[0], f->regs.rsi = a[1], f->regs.rdx = a[2];
-		f->regs.r10 = a[3], f->regs.r8 = a[4];
-	} else {
-		f->regs.rbx = a[0], f->regs.rcx = a[1], f->regs.rdx = a[2];
-		f->regs.rsi = a[3], f->regs.rdi = a[4];
-	}
-	hcall_from_port(v, nr);
-	return guest_64 ? (long)f->regs.rax : (long)(int32_t)f->regs.rax;
-}
-
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct input in = { data, size };
 	uint8_t flags = (uint8_t)take(&in, 1);
+	bool guest_64 = !(flags & 8);
 	struct vmm_config cfg = {
-		.nr_vcpus = 2 + flags % 3, .bits = flags & 8 ? GUEST_32 : GUEST_64,
+		.nr_vcpus = 2 + flags % 3, .bits = guest_64 ? GUEST_64 : GUEST_32,
 		.program = VMM_PROG_WORKLOAD, .workload = VMM_WL_MIXED,
 		.update_flag = flags & 16, .runstate = true, .backend = XRS_BACKEND_USER,
-		.dev = "/dev/null",
 	};
 	static FILE *devnull;
 	struct vmm_err e;
@@ -341,20 +161,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	uint8_t *scratch;
 	int calls = 0;
 
-	if (!devnull) {
+	if (!devnull)
 		devnull = fopen("/dev/null", "w");
-		fake_ioctl_owns = is_dev_null;
-	}
 	cfg.console = devnull;
-	guest_64 = cfg.bits == GUEST_64;
-	/* The device is /dev/null: the fake answers it as /dev/kvm. */
-	nr_fds = 0;
-	if (vmm_create(&cfg, &m, &e))
+	if (fake_kvm_vmm_create(&cfg, &m, &e))
 		BUG("vmm_create: %s", e.msg);
 	/* The PC's Xen: a 64-bit kernel, as platform_init has it. */
 	if ((flags & 32) && guest_64 && platform_init(m, &e))
 		BUG("platform_init: %s", e.msg);
-	ram_size = mem_ram_region(&m->mc.mem)->size;
 	atomic_store(&m->long_mode, guest_64);
 	atomic_store(&m->stopping, true);	/* a block returns at once */
 	scratch = mem_ram(&m->mc.mem, SCRATCH, SCRATCH_LEN);
@@ -368,14 +182,18 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		uint32_t nr = pick_nr((uint8_t)take(&in, 1)), cpl = (sel >> 5) & 3;
 		struct seen before;
 		uint64_t a[5];
+		long r;
 		int i;
 
 		for (i = 0; i < 5; i++)
 			a[i] = pick_arg(take(&in, 8), sel & (1u << i));
 		look(m, &before);
-		check(m, nr, cpl, &before, call(v, sel & 0x80, cpl, nr, a));
+		if (sel & 0x80)
+			r = fake_kvm_hcall_by_port(v, cpl, nr, a);
+		else
+			r = fake_kvm_hcall_by_exit(v, cpl, nr, a);
+		check(m, nr, cpl, &before, r);
 	}
-	vmm_destroy(m);
-	forget_fds();
+	fake_kvm_vmm_destroy(m);
 	return 0;
 }

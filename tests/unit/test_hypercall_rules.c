@@ -7,41 +7,30 @@
  * and a bad frame number, offset, port or vCPU id gets Xen's errno and
  * changes nothing either.
  *
- * No KVM: the VM is made by vmm_create itself on the test box, over a fake
- * KVM (-Wl,--wrap=ioctl,--wrap=mmap, as fuzz/fuzz_hypercall.c does) whose
- * KVM has CONFIG_KVM_XEN, so that platform_init switches the HVM platform
- * on as it does for the PC. The fake counts every ioctl it answers; its
- * page tables are the identity over RAM. No vCPU thread runs, so work for
- * another vCPU (task.h) runs at once. "Nothing changed" is everything a
- * hypercall could touch: guest RAM, the platform's shared_info and ports,
- * each vCPU's vcpu_info, timer, up, area and accounting, the VM's end, the
- * update flag, the console, and any ioctl but the stub's register reads
- * and its result.
+ * No KVM: the VM is made by vmm_create itself on the test box, over the
+ * fake KVM of tests/common/fake-kvm.h (fuzz/fuzz_hypercall.c's too) which
+ * has CONFIG_KVM_XEN, so that platform_init switches the HVM platform on
+ * as it does for the PC. The fake counts every ioctl it answers; its page
+ * tables are the identity over the RAM the arguments are in. No vCPU
+ * thread runs, so work for another vCPU (task.h) runs at once. "Nothing
+ * changed" is everything a hypercall could touch: guest RAM, the
+ * platform's shared_info and ports, each vCPU's vcpu_info, timer, up, area
+ * and accounting, the VM's end, the update flag, the console, and any
+ * ioctl but the stub's register reads and its result.
  */
-#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/ioctl.h>
-#include <sys/mman.h>
-#include <sys/stat.h>
-#include <sys/sysmacros.h>
-#include <unistd.h>
-#include "fake-ioctl.h"
+#include "fake-kvm.h"
 #include "harness.h"
 #include "vmm.h"
 #include "xen/hypercall.h"
 #include "xen/runstate.h"
 
 #define NR_VCPUS	2
-#define MAX_FDS		16
-#define RUN_SIZE	(3 * 4096)
 #define CR0_PE		(1ull << 0)
 #define XEN_4_18	0x00040012
 #define DOMID_SELF	0x7ff0
-/* What platform_probe needs of KVM_CAP_XEN_HVM: a KVM with CONFIG_KVM_XEN. */
-#define XEN_CAPS	(KVM_XEN_HVM_CONFIG_INTERCEPT_HCALL | KVM_XEN_HVM_CONFIG_SHARED_INFO | \
-			 KVM_XEN_HVM_CONFIG_EVTCHN_2LEVEL | KVM_XEN_HVM_CONFIG_EVTCHN_SEND)
 
 /* Guest memory the arguments live in (free RAM on the test box), VA = PA. */
 #define A_XATP		0x8000u		/* xen_add_to_physmap */
@@ -63,168 +52,6 @@
 #define AREA_PA		0x9100u
 #define TEXT		"hello"
 #define LATER_NS	5000000000ull	/* a timer deadline, after the fake clock's now */
-
-/* ---- the fake KVM: every fd it hands out is /dev/null, known by number ---- */
-
-static struct fake_fd {
-	int fd;
-	bool vcpu;
-	struct kvm_regs regs;
-	struct kvm_sregs sregs;		/* as boot_cpu set them: CR0.PE, the kernel's SS */
-} fds[MAX_FDS];
-static int nr_fds;
-static uint64_t fake_clock = T0_NS;
-static uint64_t ram_size;		/* the identity mapping's end */
-
-/* What the VMM asked of the fake. */
-static struct asked {
-	unsigned long ioctls;		/* any but the stub's: KVM_GET/SET_REGS, KVM_GET_SREGS */
-	unsigned long writes;		/* any that is not a read, but the stub's KVM_SET_REGS */
-	unsigned long xen_sets;		/* KVM_XEN_{HVM,VCPU}_SET_ATTR, KVM_XEN_HVM_EVTCHN_SEND */
-} asked;
-
-static struct fake_fd *fake(int fd)
-{
-	int i;
-
-	for (i = 0; i < nr_fds; i++)
-		if (fds[i].fd == fd)
-			return &fds[i];
-	return NULL;
-}
-
-static int new_fd(bool vcpu)
-{
-	int fd = open("/dev/null", O_RDWR | O_CLOEXEC);
-
-	if (fd < 0 || nr_fds == MAX_FDS) {
-		errno = EMFILE;
-		return -1;
-	}
-	fds[nr_fds++] = (struct fake_fd){ .fd = fd, .vcpu = vcpu };
-	return fd;
-}
-
-/* A vCPU of the fake. */
-static struct fake_fd *fake_vcpu(struct vmm_vcpu *v)
-{
-	struct fake_fd *f = fake(v->cpu.fd);
-
-	if (!f || !f->vcpu)
-		abort();	/* the test is wrong */
-	return f;
-}
-
-/* The fake's fds, the device included, are all /dev/null. */
-static bool is_dev_null(int fd)
-{
-	struct stat st;
-
-	return !fstat(fd, &st) && S_ISCHR(st.st_mode) && st.st_rdev == makedev(1, 3);
-}
-
-/* An ioctl that only reads: KVM, a vCPU, or guest memory's mapping. */
-static bool is_read(unsigned long req)
-{
-	switch (req) {
-	case KVM_GET_API_VERSION:
-	case KVM_GET_VCPU_MMAP_SIZE:
-	case KVM_CHECK_EXTENSION:
-	case KVM_GET_SUPPORTED_CPUID:
-	case KVM_GET_CLOCK:
-	case KVM_GET_REGS:
-	case KVM_GET_SREGS:
-	case KVM_TRANSLATE:
-		return true;
-	default:
-		return false;
-	}
-}
-
-int fake_ioctl(int fd, unsigned long req, void *arg)
-{
-	struct fake_fd *f = fake(fd);
-	struct kvm_translation *tr = arg;
-
-	if (req != KVM_GET_REGS && req != KVM_SET_REGS && req != KVM_GET_SREGS)
-		asked.ioctls++;
-	if (!is_read(req) && req != KVM_SET_REGS)
-		asked.writes++;
-	switch (req) {
-	case KVM_GET_API_VERSION:
-		return KVM_API_VERSION;
-	case KVM_CREATE_VM:
-		return new_fd(false);
-	case KVM_CREATE_VCPU:
-		return new_fd(true);
-	case KVM_GET_VCPU_MMAP_SIZE:
-		return RUN_SIZE;
-	case KVM_CHECK_EXTENSION:
-		/* Xen, but not its runstate: the accounting is libxrs's */
-		return (uintptr_t)arg == KVM_CAP_XEN_HVM ? XEN_CAPS : 0;
-	case KVM_GET_SUPPORTED_CPUID:
-		((struct kvm_cpuid2 *)arg)->nent = 1;
-		memset(((struct kvm_cpuid2 *)arg)->entries, 0, sizeof(struct kvm_cpuid_entry2));
-		return 0;
-	case KVM_GET_CLOCK:
-		memset(arg, 0, sizeof(struct kvm_clock_data));
-		((struct kvm_clock_data *)arg)->clock = fake_clock += 1000;
-		return 0;
-	case KVM_GET_REGS:
-		if (!f)
-			break;
-		*(struct kvm_regs *)arg = f->regs;
-		return 0;
-	case KVM_SET_REGS:
-		if (!f)
-			break;
-		f->regs = *(struct kvm_regs *)arg;
-		return 0;
-	case KVM_GET_SREGS:
-		if (!f)
-			break;
-		*(struct kvm_sregs *)arg = f->sregs;
-		return 0;
-	case KVM_SET_SREGS:
-		if (!f)
-			break;
-		f->sregs = *(struct kvm_sregs *)arg;
-		return 0;
-	case KVM_TRANSLATE:
-		tr->valid = tr->linear_address < ram_size;
-		tr->physical_address = tr->linear_address;
-		return 0;
-	case KVM_XEN_HVM_SET_ATTR:
-	case KVM_XEN_VCPU_SET_ATTR:
-	case KVM_XEN_HVM_EVTCHN_SEND:
-		asked.xen_sets++;
-		return 0;
-	case KVM_XEN_HVM_CONFIG:
-	case KVM_SET_USER_MEMORY_REGION:
-	case KVM_ENABLE_CAP:
-	case KVM_X86_SET_MSR_FILTER:
-	case KVM_SET_CPUID2:
-		return 0;
-	default:
-		break;
-	}
-	errno = ENOTTY;
-	return -1;
-}
-
-void *__real_mmap(void *addr, size_t len, int prot, int flags, int fd, off_t off);
-void *__wrap_mmap(void *addr, size_t len, int prot, int flags, int fd, off_t off);
-
-/* kvm_run of a fake vCPU: plain memory. */
-void *__wrap_mmap(void *addr, size_t len, int prot, int flags, int fd, off_t off)
-{
-	struct fake_fd *f = fd >= 0 ? fake(fd) : NULL;
-
-	if (f && f->vcpu)
-		return __real_mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
-				   -1, 0);
-	return __real_mmap(addr, len, prot, flags, fd, off);
-}
 
 /* ---- the VM: the test box, its HVM platform on, arguments in place ---------- */
 
@@ -318,29 +145,12 @@ enum path { BY_KVM_EXIT, BY_PORT };
 static long hcall(struct vmm *m, enum path path, uint32_t cpl, uint32_t nr, const uint64_t a[5])
 {
 	struct vmm_vcpu *v = &m->vcpus[0];
-	struct kvm_run *run = v->cpu.run;
-	struct kvm_regs *regs = &fake_vcpu(v)->regs;
-	struct kvm_sregs *sregs = &fake_vcpu(v)->sregs;
 
-	if (path == BY_KVM_EXIT) {
-		memset(&run->xen, 0, sizeof(run->xen));
-		run->xen.type = KVM_EXIT_XEN_HCALL;
-		run->xen.u.hcall.longmode = 1;
-		run->xen.u.hcall.cpl = cpl;
-		run->xen.u.hcall.input = nr;
-		memcpy(run->xen.u.hcall.params, a, 5 * sizeof(uint64_t));
-		hcall_from_kvm_exit(v);
-		return (long)run->xen.u.hcall.result;
-	}
-	memset(regs, 0, sizeof(*regs));
-	regs->rax = nr;
-	regs->rdi = a[0], regs->rsi = a[1], regs->rdx = a[2];
-	regs->r10 = a[3], regs->r8 = a[4];
+	if (path == BY_KVM_EXIT)
+		return fake_kvm_hcall_by_exit(v, cpl, nr, a);
 	/* the vCPU as boot_cpu left it, protected mode: its CPL is SS's DPL, as KVM reads it */
-	assert_true(sregs->cr0 & CR0_PE);
-	sregs->cs.dpl = sregs->ss.dpl = (uint8_t)cpl;
-	hcall_from_port(v, nr);
-	return (long)regs->rax;
+	assert_true(fake_kvm_vcpu(v)->sregs.cr0 & CR0_PE);
+	return fake_kvm_hcall_by_port(v, cpl, nr, a);
 }
 
 static long call0(struct vmm *m, uint32_t nr, uint64_t a0, uint64_t a1, uint64_t a2)
@@ -362,19 +172,17 @@ static struct vmm *new_vm(void)
 		.board = VMM_BOARD_TESTBOX, .nr_vcpus = NR_VCPUS, .bits = GUEST_64,
 		.program = VMM_PROG_WORKLOAD, .workload = VMM_WL_MIXED,
 		.update_flag = true, .runstate = true, .backend = XRS_BACKEND_USER,
-		.dev = "/dev/null", .console = console,
+		.console = console,
 	};
 	struct vmm_err e;
 	struct vmm *m = NULL;
 	struct { uint32_t vcpu, port; } ipi;
 
-	nr_fds = 0;
-	if (vmm_create(&cfg, &m, &e))
+	if (fake_kvm_vmm_create(&cfg, &m, &e))
 		fail_msg("vmm_create over the fake KVM: %s", e.msg);
 	if (platform_init(m, &e))
 		fail_msg("platform_init over the fake KVM: %s", e.msg);
 	assert_true(m->xen.on);
-	ram_size = mem_ram_region(&m->mc.mem)->size;
 	m->vcpus[0].sched.timer_ns = 1;
 	put_arguments(m);
 	assert_int_equal(call0(m, XEN_HC_event_channel_op, EVTCHNOP_bind_ipi, A_IPI, 0), 0);
@@ -386,8 +194,7 @@ static struct vmm *new_vm(void)
 
 static void free_vm(struct vmm *m)
 {
-	vmm_destroy(m);
-	nr_fds = 0;	/* the VMM closed them */
+	fake_kvm_vmm_destroy(m);
 }
 
 /* ---- what a hypercall could change ----------------------------------------- */
@@ -415,16 +222,16 @@ struct state {
 /* Taking it asks the fake nothing that counts. */
 static void snapshot(struct vmm *m, struct state *s)
 {
-	struct asked counted = asked;
+	struct fake_kvm_asked counted = fake_kvm.asked;
 	uint32_t i;
 
 	memset(s, 0, sizeof(*s));
 	s->ioctls = counted.ioctls;
 	s->writes = counted.writes;
 	s->xen_sets = counted.xen_sets;
-	s->ram = malloc(ram_size);
+	s->ram = malloc(fake_kvm.ram_size);
 	assert_non_null(s->ram);
-	memcpy(s->ram, mem_ram(&m->mc.mem, 0, ram_size), ram_size);
+	memcpy(s->ram, mem_ram(&m->mc.mem, 0, fake_kvm.ram_size), fake_kvm.ram_size);
 	s->shared_info = m->xen.shared_info;
 	for (i = 0; i < XEN_MAX_PORTS; i++) {
 		s->port_type[i] = m->xen.ports[i].type;
@@ -456,7 +263,7 @@ static void snapshot(struct vmm *m, struct state *s)
 		c->rs[4] = d.u.runstate.time_blocked;
 		c->rs[5] = d.u.runstate.time_offline;
 	}
-	asked = counted;
+	fake_kvm.asked = counted;
 }
 
 static void forget(struct state *s)
@@ -474,7 +281,7 @@ static const char *difference(const struct state *a, const struct state *b, bool
 	static char what[128];
 	uint32_t i;
 
-	if (memcmp(a->ram, b->ram, ram_size)) {
+	if (memcmp(a->ram, b->ram, fake_kvm.ram_size)) {
 		for (i = 0; a->ram[i] == b->ram[i]; i++)
 			;
 		snprintf(what, sizeof(what), "guest RAM at %#x", i);
@@ -666,8 +473,8 @@ static void the_same_hypercalls_at_cpl0_are_obeyed(void **state)
 static void in_real_mode_the_port_stub_is_cpl0(void **state)
 {
 	struct vmm *m = new_vm();
-	struct kvm_regs *regs = &fake_vcpu(&m->vcpus[0])->regs;
-	struct kvm_sregs *sregs = &fake_vcpu(&m->vcpus[0])->sregs;
+	struct kvm_regs *regs = &fake_kvm_vcpu(&m->vcpus[0])->regs;
+	struct kvm_sregs *sregs = &fake_kvm_vcpu(&m->vcpus[0])->sregs;
 
 	(void)state;
 	memset(regs, 0, sizeof(*regs));
@@ -704,7 +511,7 @@ static void refused(struct vmm *m, const struct state *before, const struct bad 
 static void bad_frame_numbers_and_offsets_get_einval_and_change_nothing(void **state)
 {
 	struct vmm *m = new_vm();
-	uint64_t past_ram = ram_size / PAGE, private = m->windows_gpa / PAGE;
+	uint64_t past_ram = fake_kvm.ram_size / PAGE, private = m->windows_gpa / PAGE;
 	const struct { struct bad b; uint64_t gpfn; } physmap[] = {
 		{ { "shared_info at the first frame past RAM", -XEN_EINVAL }, past_ram },
 		{ { "shared_info in no memory at all (frame 0xfffff)", -XEN_EINVAL }, 0xfffff },
@@ -845,7 +652,6 @@ static int open_console(void **state)
 {
 	(void)state;
 	console = tmpfile();
-	fake_ioctl_owns = is_dev_null;
 	return console ? 0 : -1;
 }
 

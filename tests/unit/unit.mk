@@ -4,11 +4,15 @@ UNIT_DIR      := $(BUILD)/tests/unit
 UNIT_SRC      := $(wildcard tests/unit/test_*.c)
 UNIT_BIN      := $(UNIT_SRC:tests/unit/%.c=$(UNIT_DIR)/%)
 # tests/common: what the unit and KVM suites share (checks, area readers).
-TEST_COMMON_SRC := $(filter-out tests/common/fake-ioctl.c,$(wildcard tests/common/*.c))
+TEST_COMMON_SRC := $(filter-out tests/common/fake-ioctl.c tests/common/fake-kvm.c, \
+		     $(wildcard tests/common/*.c))
 TEST_COMMON_OBJ := $(TEST_COMMON_SRC:%.c=$(BUILD)/%.o)
 # Only for tests linked with -Wl,--wrap=ioctl.
 FAKE_IOCTL_OBJ  := $(BUILD)/tests/common/fake-ioctl.o
+# A whole fake KVM under the VMM: also -Wl,--wrap=mmap, and the VMM linked.
+FAKE_KVM_OBJ    := $(BUILD)/tests/common/fake-kvm.o $(FAKE_IOCTL_OBJ)
 $(BUILD)/tests/common/%.o: CFLAGS += -Itests/common -Iguest
+$(BUILD)/tests/common/fake-kvm.o: CFLAGS += -Ivmm
 UNIT_HARNESS  := $(UNIT_DIR)/harness.o $(TEST_COMMON_OBJ)
 # Tests with threads: these also run under TSan (make check).
 UNIT_THREADED := $(UNIT_DIR)/test_threads $(UNIT_DIR)/test_steal_schedstat \
@@ -50,11 +54,11 @@ $(UNIT_DIR)/test_vmm_errors: $(UNIT_DIR)/test_vmm_errors.o $(FAKE_IOCTL_OBJ) $(U
 	@printf "  %-8s %s\n" CC $@
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ -lcmocka $(LDLIBS)
 
-# The hypercall dispatcher's rules, on a VM vmm_create makes over a fake KVM
-# (its ioctls and kvm_run, as fuzz/fuzz_hypercall.c has them).
+# The hypercall dispatcher's rules, on a VM vmm_create makes over the fake KVM
+# (its ioctls and kvm_run, fuzz/fuzz_hypercall.c's too).
 $(UNIT_DIR)/test_hypercall_rules.o: CFLAGS += -Ivmm -Iguest
 $(UNIT_DIR)/test_hypercall_rules: LDFLAGS += -Wl,--wrap=ioctl,--wrap=mmap
-$(UNIT_DIR)/test_hypercall_rules: $(UNIT_DIR)/test_hypercall_rules.o $(FAKE_IOCTL_OBJ) \
+$(UNIT_DIR)/test_hypercall_rules: $(UNIT_DIR)/test_hypercall_rules.o $(FAKE_KVM_OBJ) \
 				  $(UNIT_HARNESS) $(VMM_LIB) $(LIB)
 	@printf "  %-8s %s\n" CC $@
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ -lcmocka $(LDLIBS)
