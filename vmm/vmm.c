@@ -266,7 +266,12 @@ int vmm_start(struct vmm *m, struct vmm_err *e)
 			m->vcpus[i].thread = 0;
 		}
 	}
-	if (!r && m->cfg.refresh_ms && m->xrs) {
+	/*
+	 * KVM keeps its own areas fresh (it updates them whenever the vCPU
+	 * thread is preempted): a PC on the kernel backend needs no kicks.
+	 */
+	if (!r && m->cfg.refresh_ms && m->xrs &&
+	    !(m->kernel_xen && m->cfg.board == VMM_BOARD_PC)) {
 		r = -pthread_create(&m->refresher, &attr, refresh_thread, m);
 		if (r) {
 			err_set(e, r, "refresh thread: %s", strerror(-r));

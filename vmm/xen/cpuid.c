@@ -22,6 +22,8 @@ enum {
 #define CPUID_1_ECX_XSAVE	(1u << 26)
 #define CPUID_1_ECX_OSXSAVE	(1u << 27)
 #define CPUID_1_ECX_AVX		(1u << 28)
+#define CPUID_7_ECX_LA57	(1u << 16)
+#define CPUID_7_EBX_FSGSBASE	(1u << 0)
 
 static size_t cpuid_bytes(uint32_t nent)
 {
@@ -30,6 +32,16 @@ static size_t cpuid_bytes(uint32_t nent)
 
 static void adjust(struct kvm_cpuid_entry2 *x, unsigned int flags)
 {
+	/*
+	 * 5-level paging and the FS/GS base instructions: under the sandbox's
+	 * nested SVM (emulated by TCG) Linux guests using them were seen to
+	 * lose their GS base on interrupts from user mode and to corrupt
+	 * their own state (docs/linux-guest.md); without them it is rare.
+	 */
+	if (x->function == 7 && x->index == 0 && (flags & XEN_CPUID_NO_LA57)) {
+		x->ecx &= ~CPUID_7_ECX_LA57;
+		x->ebx &= ~CPUID_7_EBX_FSGSBASE;
+	}
 	if (x->function != 1)
 		return;
 	/* Without an in-kernel APIC the guest must not rely on x2APIC. */
