@@ -165,6 +165,16 @@ int kvm_cpu_set_sregs(struct kvm_cpu *c, const struct kvm_sregs *sregs)
 	return ioctl_err(c->fd, KVM_SET_SREGS, (void *)sregs);
 }
 
+int kvm_cpu_get_mp_state(struct kvm_cpu *c, uint32_t *mp_state)
+{
+	struct kvm_mp_state mp;
+	int r = ioctl_err(c->fd, KVM_GET_MP_STATE, &mp);
+
+	if (!r)
+		*mp_state = mp.mp_state;
+	return r;
+}
+
 int kvm_cpu_set_cpuid(struct kvm_cpu *c, const struct kvm_cpuid2 *cpuid)
 {
 	return ioctl_err(c->fd, KVM_SET_CPUID2, (void *)cpuid);

@@ -52,6 +52,8 @@ int kvm_cpu_set_cpuid(struct kvm_cpu *c, const struct kvm_cpuid2 *cpuid);
 /* One MSR: 0 or -errno (-EINVAL if KVM would not read or write it). */
 int kvm_cpu_get_msr(struct kvm_cpu *c, uint32_t index, uint64_t *value);
 int kvm_cpu_set_msr(struct kvm_cpu *c, uint32_t index, uint64_t value);
+/* KVM_GET_MP_STATE: 0 or -errno. */
+int kvm_cpu_get_mp_state(struct kvm_cpu *c, uint32_t *mp_state);
 /* Is the vCPU in 64-bit mode (EFER.LMA)? 1, 0, or -errno. */
 int kvm_cpu_long_mode(struct kvm_cpu *c);
 /* A guest virtual address through the vCPU's page tables: 0 or -EFAULT. */

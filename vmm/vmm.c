@@ -3,7 +3,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/ioctl.h>
 #include <sys/resource.h>
 #include <unistd.h>
 #include "abi.h"
@@ -73,20 +72,18 @@ void vmm_vcpu_failure(struct vmm_vcpu *v, struct vmm_err *out)
 int vmm_vcpu_where(struct vmm *m, uint32_t i, uint64_t *rip, uint32_t *cpl, uint32_t *mp_state)
 {
 	struct kvm_cpu *c = &m->vcpus[i].cpu;
-	struct kvm_mp_state mp;
 	struct kvm_sregs sregs;
 	struct kvm_regs regs;
 	int r = kvm_cpu_read_regs(c, &regs);
 
 	if (!r)
 		r = kvm_cpu_get_sregs(c, &sregs);
-	if (!r && ioctl(c->fd, KVM_GET_MP_STATE, &mp) < 0)
-		r = -errno;
+	if (!r)
+		r = kvm_cpu_get_mp_state(c, mp_state);
 	if (r)
 		return r;
 	*rip = regs.rip;
 	*cpl = sregs.ss.dpl;
-	*mp_state = mp.mp_state;
 	return 0;
 }
 
