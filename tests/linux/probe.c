@@ -4,7 +4,14 @@
  * CPU in turn, read that CPU's steal from /proc/stat and at once write a
  * mark to the VMM's probe port from that CPU, then read it again; the VMM
  * prints the vCPU's runstate area and run delay in that very exit
- * (vmm/pc/pc.h, PC_PROBE_PORT). Prints, per CPU:
+ * (vmm/pc/pc.h, PC_PROBE_PORT).
+ *
+ * Linux reads its area only at its ticks, and the area moves in steps (at
+ * the vCPU's entries, or KVM's preemptions): a step after the last tick is
+ * in the area, not yet in /proc/stat. So first a write of mark 0 (an exit
+ * and an entry: the area is fresh), then the CPU spins for three ticks,
+ * which fold the area into /proc/stat; what can still differ is what the
+ * area gained since the last tick, at most a tick's worth. Prints, per CPU:
  *   linux-guest: probe mark M cpu N steal_ticks BEFORE AFTER
  * Built static, into the test's initramfs; run as root (ioperm).
  *
@@ -16,9 +23,27 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/io.h>
+#include <time.h>
 #include <unistd.h>
 
 #define PROBE_PORT	0x504
+#define SETTLE_MS	12		/* three ticks at HZ 250 */
+
+static long long now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000000000ll + ts.tv_nsec;
+}
+
+static void spin_ms(long long ms)
+{
+	long long end = now_ns() + ms * 1000000;
+
+	while (now_ns() < end)
+		;
+}
 
 /* CPU @cpu's steal in USER_HZ ticks, or -1. */
 static long long steal_ticks(int cpu)
@@ -63,6 +88,8 @@ int main(int argc, char **argv)
 			return 1;
 		}
 		sched_yield();		/* on that CPU from here on */
+		outl(0, PROBE_PORT);	/* mark 0: an exit, a fresh area; the VMM prints nothing */
+		spin_ms(SETTLE_MS);
 		before = steal_ticks(cpu);
 		outl(mark << 16 | (unsigned int)cpu, PROBE_PORT);
 		after = steal_ticks(cpu);

@@ -188,7 +188,8 @@ static void io(struct pc *pc, struct vmm_vcpu *v, struct kvm_run *run)
 
 	if (run->io.port == PC_PROBE_PORT && run->io.direction == KVM_EXIT_IO_OUT &&
 	    run->io.size == 4 && run->io.count == 1) {
-		probe(pc, v, kvm_cpu_io_value(&v->cpu));
+		if (kvm_cpu_io_value(&v->cpu))	/* mark 0: only the exit */
+			probe(pc, v, kvm_cpu_io_value(&v->cpu));
 		return;
 	}
 

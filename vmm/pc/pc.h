@@ -29,7 +29,8 @@
  * A test's probe: a guest program writes a 32-bit mark here (outl) and the
  * VMM prints, in that very exit, that vCPU's runstate area as the guest
  * reads it and its thread's run delay: "xrs: probe vcpu N mark M area_ns
- * RUNNING RUNNABLE BLOCKED OFFLINE run_delay_ns D". Unused by Linux itself.
+ * RUNNING RUNNABLE BLOCKED OFFLINE run_delay_ns D"; mark 0 is only an exit
+ * (the next entry refreshes the area). Unused by Linux itself.
  */
 #define PC_PROBE_PORT		0x504
 
