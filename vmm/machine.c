@@ -44,7 +44,7 @@ int machine_open_pc(struct machine *mc, const struct linux_image *li, uint32_t n
 
 	machine_init(mc, VMM_BOARD_PC);
 	mc->bits = GUEST_64;
-	mc->cpuid_flags = XEN_CPUID_NO_XSAVE | XEN_CPUID_APIC_IDS | XEN_CPUID_NO_LA57 |
+	mc->cpuid_flags = XEN_CPUID_NO_XSAVE | XEN_CPUID_APIC_IDS | XEN_CPUID_NO_LA57_FSGSBASE |
 			  (xen ? 0 : XEN_CPUID_NONE);
 	r = kvm_vm_open(&mc->kvm, dev, e);
 	if (!r)

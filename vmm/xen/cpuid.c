@@ -38,7 +38,7 @@ static void adjust(struct kvm_cpuid_entry2 *x, unsigned int flags)
 	 * lose their GS base on interrupts from user mode and to corrupt
 	 * their own state (docs/linux-guest.md); without them it is rare.
 	 */
-	if (x->function == 7 && x->index == 0 && (flags & XEN_CPUID_NO_LA57)) {
+	if (x->function == 7 && x->index == 0 && (flags & XEN_CPUID_NO_LA57_FSGSBASE)) {
 		x->ecx &= ~CPUID_7_ECX_LA57;
 		x->ebx &= ~CPUID_7_EBX_FSGSBASE;
 	}

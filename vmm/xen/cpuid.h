@@ -12,7 +12,7 @@ enum xen_cpuid_flags {
 	XEN_CPUID_NO_XSAVE = 1 << 1,	/* see cpuid.c */
 	XEN_CPUID_APIC_IDS = 1 << 2,	/* each vCPU's APIC id is its vCPU id */
 	XEN_CPUID_NONE = 1 << 3,	/* a plain PC: KVM's own leaves, not Xen's */
-	XEN_CPUID_NO_LA57 = 1 << 4,	/* 4-level paging only: see machine.c */
+	XEN_CPUID_NO_LA57_FSGSBASE = 1 << 4,	/* no 5-level paging, no FSGSBASE: see cpuid.c */
 };
 
 /*
