@@ -3,6 +3,7 @@
 #include <inttypes.h>
 #include <string.h>
 #include "tools.h"
+#include "tools/share.h"
 
 static const char *const state_names[] = { "running", "runnable", "blocked", "offline" };
 
@@ -26,13 +27,6 @@ static double sec(uint64_t ns)
 	return (double)ns / 1e9;
 }
 
-static double steal_pct(const struct vmm_vcpu_sample *v)
-{
-	uint64_t online = v->time[0] + v->time[1] + v->time[2];
-
-	return online ? 100.0 * (double)v->time[1] / (double)online : 0.0;
-}
-
 void sample_print_table(FILE *f, const struct sample *s, const struct sample_vm *vm)
 {
 	uint64_t hc = 0, hv = 0, gv = 0, vc = 0, vd = 0;
@@ -51,7 +45,7 @@ void sample_print_table(FILE *f, const struct sample *s, const struct sample_vm 
 		}
 		fprintf(f, "%5u %-9s %9.2f %9.2f %9.2f %9.2f %7.1f %10" PRIu64 "%s\n", v->id,
 			v->state < 4 ? state_names[v->state] : "?", sec(v->time[0]),
-			sec(v->time[1]), sec(v->time[2]), sec(v->time[3]), steal_pct(v),
+			sec(v->time[1]), sec(v->time[2]), sec(v->time[3]), steal_pct(v->time),
 			v->checks, v->violations ? " FAILED" : "");
 		hc += v->host_checks;
 		hv += v->host_violations;
@@ -103,7 +97,7 @@ void sample_print_json(FILE *f, const struct sample *s, const struct sample_vm *
 			fprintf(f, ",\"state\":\"%s\",\"running_ns\":%" PRIu64 ",\"runnable_ns\":%" PRIu64
 				",\"blocked_ns\":%" PRIu64 ",\"offline_ns\":%" PRIu64 ",\"steal_pct\":%.2f",
 				v->state < 4 ? state_names[v->state] : "?", v->time[0], v->time[1],
-				v->time[2], v->time[3], steal_pct(v));
+				v->time[2], v->time[3], steal_pct(v->time));
 		fprintf(f, ",\"checks\":%" PRIu64 ",\"violations\":%" PRIu64
 			",\"host_checks\":%" PRIu64 ",\"host_violations\":%" PRIu64
 			",\"view_checks\":%" PRIu64 ",\"view_diffs\":%" PRIu64

@@ -10,6 +10,7 @@
 #include <string.h>
 #include "statsfile.h"
 #include "tools.h"
+#include "tools/share.h"
 
 static int usage(FILE *f, int status)
 {
@@ -48,7 +49,7 @@ static void print_table(const struct stats_file *f, const struct stats_vcpu *v, 
 		       "%s\n", v[i].vcpu_id, stats_state_name(v[i].state),
 		       (double)v[i].time[0] / 1e9, (double)v[i].time[1] / 1e9,
 		       (double)v[i].time[2] / 1e9, (double)v[i].time[3] / 1e9,
-		       stats_steal_pct(v[i].time), age, v[i].updates, v[i].area_writes,
+		       steal_pct(v[i].time), age, v[i].updates, v[i].area_writes,
 		       v[i].torn ? "  (torn: its writer stopped mid-update)" : "");
 	}
 }
@@ -75,7 +76,7 @@ static void print_json(const struct stats_file *f, const struct stats_vcpu *v, i
 		       ",\"blocked_ns\":%" PRIu64 ",\"offline_ns\":%" PRIu64 ",\"steal_pct\":%.3f",
 		       i ? "," : "", v[i].vcpu_id, stats_state_name(v[i].state), v[i].entry,
 		       v[i].time[0], v[i].time[1], v[i].time[2], v[i].time[3],
-		       stats_steal_pct(v[i].time));
+		       steal_pct(v[i].time));
 		if (have_now)
 			printf(",\"age_ns\":%" PRIu64, now > v[i].entry ? now - v[i].entry : 0);
 		else

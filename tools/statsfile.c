@@ -399,10 +399,3 @@ void stats_vcpu_times_at(const struct stats_vcpu *v, bool have_now, uint64_t now
 	if (have_now && !v->torn && v->state < XRS_RUNSTATE_COUNT && now > v->entry)
 		out[v->state] += now - v->entry;
 }
-
-double stats_steal_pct(const uint64_t t[XRS_RUNSTATE_COUNT])
-{
-	uint64_t online = t[0] + t[1] + t[2];
-
-	return online ? 100.0 * (double)t[1] / (double)online : 0.0;
-}

@@ -89,8 +89,6 @@ int stats_list(char (*names)[XRS_STATS_NAME_MAX], unsigned int max);
  */
 void stats_vcpu_times_at(const struct stats_vcpu *v, bool have_now, uint64_t now,
 			 uint64_t out[XRS_RUNSTATE_COUNT]);
-/* runnable / (running + runnable + blocked), in %, as xrs run shows it */
-double stats_steal_pct(const uint64_t t[XRS_RUNSTATE_COUNT]);
 
 /* "running", "runnable", "blocked", "offline" or "?" */
 const char *stats_state_name(uint32_t state);

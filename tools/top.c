@@ -20,6 +20,7 @@
 #include <unistd.h>
 #include "statsfile.h"
 #include "tools.h"
+#include "tools/share.h"
 #include "util/hosttime.h"
 
 #define MAX_VMS		64
@@ -89,15 +90,13 @@ static const struct row *find_prev(const struct top *t, const struct row *r)
 /* Shares of the interval since @p (or since the start without one). */
 static void shares(struct row *r, const struct row *p, double dt_s)
 {
-	uint64_t d[XRS_RUNSTATE_COUNT], sum = 0;
+	uint64_t d[XRS_RUNSTATE_COUNT];
 	int i;
 
-	for (i = 0; i < XRS_RUNSTATE_COUNT; i++) {
-		d[i] = p && r->t[i] >= p->t[i] ? r->t[i] - p->t[i] : p ? 0 : r->t[i];
-		sum += d[i];
-	}
 	for (i = 0; i < XRS_RUNSTATE_COUNT; i++)
-		r->pct[i] = sum ? 100.0 * (double)d[i] / (double)sum : 0.0;
+		d[i] = p && r->t[i] >= p->t[i] ? r->t[i] - p->t[i] : p ? 0 : r->t[i];
+	for (i = 0; i < XRS_RUNSTATE_COUNT; i++)
+		r->pct[i] = runstate_share_pct(d, i);
 	r->updates_per_s = p && dt_s > 0 && r->updates >= p->updates ?
 			   (double)(r->updates - p->updates) / dt_s : 0.0;
 }
