@@ -30,6 +30,7 @@
 #include "input.h"
 #include "vmm.h"
 #include "xen/hypercall.h"
+#include "xen/platform.h"
 #include "xen/runstate.h"
 
 #define BUG(...)							\
@@ -103,16 +104,16 @@ static void look(struct vmm *m, struct seen *s)
 	s->end = m->end;
 	for (i = 0; i < m->nr_vcpus && i < MAX_VCPUS; i++) {
 		s->done[i] = atomic_load(&m->vcpus[i].done);
-		s->sched[i].up = m->vcpus[i].sched.up;
-		s->sched[i].up_at_ns = m->vcpus[i].sched.up_at_ns;
-		s->sched[i].timer_ns = m->vcpus[i].sched.timer_ns;
+		s->sched[i].up = m->vcpus[i].xen.sched.up;
+		s->sched[i].up_at_ns = m->vcpus[i].xen.sched.up_at_ns;
+		s->sched[i].timer_ns = m->vcpus[i].xen.sched.timer_ns;
 		s->vcpu_info[i] = m->vcpus[i].xen.vcpu_info;
-		s->area_gpa[i] = m->vcpus[i].rs.area_gpa;
+		s->area_gpa[i] = m->vcpus[i].xen.rs.area_gpa;
 	}
-	s->shared_info = m->xen.shared_info;
+	s->shared_info = m->xen.plat.shared_info;
 	for (i = 0; i < XEN_MAX_PORTS; i++) {
-		s->port_type[i] = m->xen.ports[i].type;
-		s->port_vcpu[i] = m->xen.ports[i].vcpu;
+		s->port_type[i] = m->xen.plat.ports[i].type;
+		s->port_vcpu[i] = m->xen.plat.ports[i].vcpu;
 	}
 }
 
@@ -135,7 +136,7 @@ static void check(struct vmm *m, uint32_t nr, uint32_t cpl, const struct seen *b
 	for (i = 0; i < m->nr_vcpus; i++) {
 		struct kvm_xen_vcpu_attr d;
 
-		if (runstate_get(&m->vcpus[i], &d))
+		if (runstate_get(&m->vcpus[i].xen, &d))
 			BUG("GET DATA of vCPU %u failed", i);
 		if (d.u.runstate.state_entry_time != d.u.runstate.time_running +
 		    d.u.runstate.time_runnable + d.u.runstate.time_blocked +
@@ -167,9 +168,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (fake_kvm_vmm_create(&cfg, &m, &e))
 		BUG("vmm_create: %s", e.msg);
 	/* The PC's Xen: a 64-bit kernel, as platform_init has it. */
-	if ((flags & 32) && guest_64 && platform_init(m, &e))
+	if ((flags & 32) && guest_64 && platform_init(&m->xen, &e))
 		BUG("platform_init: %s", e.msg);
-	atomic_store(&m->long_mode, guest_64);
+	atomic_store(&m->xen.long_mode, guest_64);
 	atomic_store(&m->stopping, true);	/* a block returns at once */
 	scratch = mem_ram(&m->mc.mem, SCRATCH, SCRATCH_LEN);
 	memset(scratch, 0, SCRATCH_LEN);

@@ -4,6 +4,7 @@
 #include "abi.h"
 #include "checks.h"
 #include "vmm.h"
+#include "xen/runstate.h"
 
 static void host_check(struct vmm_vcpu *v, bool ok)
 {
@@ -38,8 +39,8 @@ static void reentry_after_kick(struct vmm_vcpu *v)
 {
 	struct kvm_xen_vcpu_attr d;
 
-	if (v->check.view_base_valid || v->rs.area_gpa == KVM_XEN_INVALID_GPA ||
-	    runstate_get(v, &d))
+	if (v->check.view_base_valid || v->xen.rs.area_gpa == KVM_XEN_INVALID_GPA ||
+	    runstate_get(&v->xen, &d))
 		return;
 	view_of_data(&d, v->check.view_base);
 	v->check.view_base_valid = true;
@@ -56,12 +57,12 @@ static void report(struct vmm_vcpu *v, const struct g_report *r)
 	uint64_t guest[5], host[5];
 	bool ok;
 
-	if (v->rs.area_gpa == KVM_XEN_INVALID_GPA || !r->entry || runstate_get(v, &d))
+	if (v->xen.rs.area_gpa == KVM_XEN_INVALID_GPA || !r->entry || runstate_get(&v->xen, &d))
 		return;
 	guest[0] = r->entry;
 	memcpy(&guest[1], r->time, sizeof(r->time));
 	view_of_data(&d, host);
-	if (v->vmm->kernel_xen)
+	if (v->vmm->xen.kernel_xen)
 		ok = view_le(guest, host);
 	else if (v->check.view_base_valid)
 		ok = view_le(v->check.view_base, guest) && view_le(guest, host);
@@ -76,7 +77,7 @@ static void report(struct vmm_vcpu *v, const struct g_report *r)
 		 " %" PRIu64 ") %s GET DATA (entry %" PRIu64 ", times %" PRIu64 " %" PRIu64
 		 " %" PRIu64 " %" PRIu64 ")",
 		 guest[0], guest[1], guest[2], guest[3], guest[4],
-		 v->vmm->kernel_xen ? "is ahead of" :
+		 v->vmm->xen.kernel_xen ? "is ahead of" :
 		 v->check.view_base_valid ? "is not between the area before the kick and" :
 		 "differs from", host[0], host[1], host[2], host[3], host[4]);
 }
@@ -87,7 +88,7 @@ static void mark(struct vmm_vcpu *v, uint32_t state, uint64_t *entry, uint64_t *
 	struct kvm_xen_vcpu_attr d;
 
 	*entry = 0;
-	if (runstate_get(v, &d))
+	if (runstate_get(&v->xen, &d))
 		return;
 	*entry = d.u.runstate.state_entry_time;
 	*booked = (&d.u.runstate.time_running)[state];
@@ -100,7 +101,7 @@ static void check_booked(struct vmm_vcpu *v, uint32_t state, uint64_t entry, uin
 	struct kvm_xen_vcpu_attr d;
 	uint64_t got;
 
-	if (!entry || until <= entry || runstate_get(v, &d))
+	if (!entry || until <= entry || runstate_get(&v->xen, &d))
 		return;
 	got = (&d.u.runstate.time_running)[state] - booked;
 	atomic_fetch_add(count, 1);

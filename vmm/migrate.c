@@ -6,6 +6,7 @@
 #include "migrate.h"
 #include "util/hosttime.h"
 #include "vmm.h"
+#include "xen/runstate.h"
 
 static int save_vcpu(struct vmm_vcpu *v, struct vmm_vcpu_state *st, struct vmm_err *e)
 {
@@ -20,9 +21,9 @@ static int save_vcpu(struct vmm_vcpu *v, struct vmm_vcpu_state *st, struct vmm_e
 		r = kvm_cpu_get_msr(&v->cpu, MSR_KVM_STEAL_TIME, &st->msr_steal_time);
 	if (r)
 		return err_set(e, r, "vCPU %u: its registers: %s", v->id, strerror(-r));
-	st->up = v->sched.up;
-	st->timer_ns = v->sched.timer_ns;
-	r = runstate_save_vcpu(v, &st->runstate);
+	st->up = v->xen.sched.up;
+	st->timer_ns = v->xen.sched.timer_ns;
+	r = runstate_save_vcpu(&v->xen, &st->runstate);
 	return r ? err_set(e, r, "vCPU %u: GET RUNSTATE_DATA: %s", v->id, xrs_strerror(r)) : 0;
 }
 
@@ -45,7 +46,7 @@ int vmm_save(struct vmm *m, struct vmm_snapshot **out, struct vmm_err *e)
 	}
 	for (i = 0, r = 0; i < m->nr_vcpus && !r; i++)
 		r = save_vcpu(&m->vcpus[i], &s->vcpus[i], e);
-	if (!r && (r = runstate_save_vm(m, &s->long_mode, &s->update_flag)))
+	if (!r && (r = runstate_save_vm(&m->xen, &s->long_mode, &s->update_flag)))
 		err_set(e, r, "GET the VM's runstate attributes: %s", xrs_strerror(r));
 	if (!r && (r = kvm_vm_get_clock(&m->mc.kvm, &s->clock_ns)))
 		err_set(e, r, "KVM_GET_CLOCK: %s", strerror(-r));
@@ -81,9 +82,9 @@ static int restore_vcpu(struct vmm_vcpu *v, const struct vmm_vcpu_state *st, str
 		r = kvm_cpu_set_msr(&v->cpu, MSR_KVM_STEAL_TIME, st->msr_steal_time);
 	if (r)
 		return err_set(e, r, "vCPU %u: its registers: %s", v->id, strerror(-r));
-	v->sched.up = st->up;
-	v->sched.timer_ns = st->timer_ns;
-	r = runstate_restore_vcpu(v, &st->runstate);
+	v->xen.sched.up = st->up;
+	v->xen.sched.timer_ns = st->timer_ns;
+	r = runstate_restore_vcpu(&v->xen, &st->runstate);
 	return r ? err_set(e, r, "vCPU %u: restoring its runstate: %s", v->id,
 			   xrs_strerror(r)) : 0;
 }
@@ -105,8 +106,8 @@ int vmm_restore(struct vmm *m, const struct vmm_snapshot *s, struct vmm_err *e)
 	r = kvm_vm_set_clock(&m->mc.kvm, clock);
 	if (r)
 		return err_set(e, r, "KVM_SET_CLOCK: %s", strerror(-r));
-	atomic_store(&m->long_mode, s->long_mode);
-	r = runstate_restore_vm(m, s->long_mode, s->update_flag);
+	atomic_store(&m->xen.long_mode, s->long_mode);
+	r = runstate_restore_vm(&m->xen, s->long_mode, s->update_flag);
 	if (r)
 		return err_set(e, r, "SET the VM's runstate attributes: %s", xrs_strerror(r));
 	for (i = 0; i < m->nr_vcpus && !r; i++)
@@ -122,6 +123,6 @@ int vmm_clock_ahead(struct vmm *m, uint64_t ns, struct vmm_err *e)
 	if (r)
 		return err_set(e, r, "KVM_SET_CLOCK: %s", strerror(-r));
 	for (i = 0; i < m->nr_vcpus; i++)
-		runstate_set(&m->vcpus[i], XRS_RUNSTATE_OFFLINE);
+		runstate_set(&m->vcpus[i].xen, XRS_RUNSTATE_OFFLINE);
 	return atomic_load(&m->failed) ? err_set(e, -EIO, "%s", m->failure.msg) : 0;
 }

@@ -3,6 +3,7 @@
 #include "abi.h"
 #include "stats.h"
 #include "vmm.h"
+#include "xen/runstate.h"
 
 /* The upper edge of the bucket holding percentile @pct of the guest's area ages. */
 static uint64_t age_percentile(const struct g_report *r, uint64_t total, double pct)
@@ -40,7 +41,7 @@ static void take_accounting(struct vmm_vcpu *v, bool final, struct vmm_vcpu_samp
 {
 	struct kvm_xen_vcpu_attr d;
 	struct xrs_vcpu_stats st;
-	bool stats = v->rs.xrs && !xrs_vcpu_get_stats(v->rs.xrs, &st);
+	bool stats = v->xen.rs.xrs && !xrs_vcpu_get_stats(v->xen.rs.xrs, &st);
 
 	if (stats) {
 		o->have_unbooked = true;
@@ -52,7 +53,7 @@ static void take_accounting(struct vmm_vcpu *v, bool final, struct vmm_vcpu_samp
 		o->accounted = true;
 		o->state = st.state;
 		memcpy(o->time, st.time, sizeof(o->time));
-	} else if (!runstate_get(v, &d)) {
+	} else if (!runstate_get(&v->xen, &d)) {
 		o->accounted = true;
 		o->state = (uint32_t)d.u.runstate.state;
 		memcpy(o->time, &d.u.runstate.time_running, sizeof(o->time));
@@ -82,14 +83,14 @@ void vmm_sample_vcpu(struct vmm *m, uint32_t i, bool final, struct vmm_vcpu_samp
 	o->block_checks = atomic_load(&v->check.block_checks);
 	o->offline_checks = atomic_load(&v->check.offline_checks);
 	o->exits = atomic_load(&v->exits);
-	o->hypercalls = atomic_load(&v->hypercalls);
+	o->hypercalls = atomic_load(&v->xen.hypercalls);
 	o->kicks = atomic_load(&v->kicks);
 	if (!final)
 		return;
 	take_ages(o, &rep);
 	o->run_delay = v->rd_end_ns - v->rd_start_ns;
 	o->run_delay_start = v->rd_start_ns;
-	o->area_gpa = v->rs.area_gpa;	/* KVM_XEN_INVALID_GPA is UINT64_MAX */
+	o->area_gpa = v->xen.rs.area_gpa;	/* KVM_XEN_INVALID_GPA is UINT64_MAX */
 	o->failed = atomic_load(&v->failed);
 	vmm_vcpu_failure(v, &err);
 	memcpy(o->error, err.msg, sizeof(o->error));

@@ -2,6 +2,7 @@
 #include <errno.h>
 #include "task.h"
 #include "vmm.h"
+#include "xen/sched.h"
 
 int vcpu_run_on(struct vmm_vcpu *self, struct vmm_vcpu *t, vcpu_task_fn fn, void *arg)
 {
@@ -28,7 +29,7 @@ int vcpu_run_on(struct vmm_vcpu *self, struct vmm_vcpu *t, vcpu_task_fn fn, void
 		pthread_mutex_unlock(&t->lock);
 		return r;
 	}
-	sched_wake(t);		/* out of a block or an offline wait */
+	sched_wake(&t->xen);		/* out of a block or an offline wait */
 	vcpu_kick(t);		/* out of KVM_RUN */
 
 	pthread_mutex_lock(&m->task_lock);

@@ -13,6 +13,8 @@
 #include "vmm/pc/pc.h"
 #include "xen/hcall-page.h"
 #include "xen/hypercall.h"
+#include "xen/runstate.h"
+#include "xen/sched.h"
 
 static void hook(struct vmm_vcpu *v, void (*fn)(struct vmm_vcpu *))
 {
@@ -56,7 +58,7 @@ static void handle_io(struct vmm_vcpu *v)
 	}
 	switch (run->io.port) {
 	case G_PORT_HCALL:
-		hcall_from_port(v, kvm_cpu_io_value(&v->cpu));
+		hcall_from_port(&v->xen, kvm_cpu_io_value(&v->cpu));
 		break;
 	case G_PORT_UCALL:
 		ucall_handle(v, kvm_cpu_io_value(&v->cpu));
@@ -77,14 +79,14 @@ static void handle_exit(struct vmm_vcpu *v)
 		handle_io(v);
 		return;
 	case KVM_EXIT_HLT:
-		sched_block(v);
+		sched_block(&v->xen);
 		return;
 	case KVM_EXIT_XEN:
-		hcall_from_kvm_exit(v);
+		hcall_from_kvm_exit(&v->xen);
 		return;
 	case KVM_EXIT_X86_WRMSR:
 		run->msr.error = run->msr.index != XEN_HYPERCALL_MSR ||
-				 hcall_page_msr(v, run->msr.data);
+				 hcall_page_msr(&v->xen, run->msr.data);
 		return;
 	case KVM_EXIT_X86_RDMSR:
 		run->msr.error = 1;	/* the hypercall MSR is write-only */
@@ -134,7 +136,7 @@ void *vcpu_thread(void *arg)
 
 	atomic_store(&v->tid, gettid());
 	v->schedstat_fd = schedstat_open(0);
-	r = runstate_bind(v);
+	r = runstate_bind(&v->xen);
 	if (r)
 		vmm_fail(v, "xrs_vcpu_bind_thread: %s", xrs_strerror(r));
 	/*
@@ -143,7 +145,7 @@ void *vcpu_thread(void *arg)
 	 * is steal, and rd_start is the run delay it counts from.
 	 */
 	v->rd_start_ns = own_run_delay(v);
-	runstate_enter(v);
+	runstate_enter(&v->xen);
 	vcpu_tasks_open(v);
 	vmm_start_gate(m);
 	if (v->cpu_pin >= 0)
@@ -152,19 +154,19 @@ void *vcpu_thread(void *arg)
 	while (keep_running(v)) {
 		pthread_mutex_lock(&v->lock);
 		vcpu_run_tasks(v);
-		if (!v->sched.up)
-			sched_wait_up(v);
-		if ((atomic_load(&m->stopping) || atomic_load(&m->pausing)) && !v->sched.up) {
+		if (!v->xen.sched.up)
+			sched_wait_up(&v->xen);
+		if ((atomic_load(&m->stopping) || atomic_load(&m->pausing)) && !v->xen.sched.up) {
 			pthread_mutex_unlock(&v->lock);
 			break;		/* down at the end: nothing left to run */
 		}
-		runstate_enter(v);
+		runstate_enter(&v->xen);
 		pthread_mutex_unlock(&v->lock);
 
 		atomic_store_explicit(&v->run_since_ns, mono_ns(), memory_order_relaxed);
 		r = kvm_cpu_run(&v->cpu);
 		atomic_store_explicit(&v->run_since_ns, 0, memory_order_relaxed);
-		runstate_exit(v);
+		runstate_exit(&v->xen);
 		atomic_fetch_add_explicit(&v->exits, 1, memory_order_relaxed);
 
 		/* Re-arm before taking the request: a kick after this is not lost. */
@@ -188,7 +190,7 @@ void *vcpu_thread(void *arg)
 	vcpu_tasks_close(v);
 	if (atomic_load(&m->pausing) && !atomic_load(&v->failed))
 		complete_pending_exit(v);
-	runstate_book_to_now(v);
+	runstate_book_to_now(&v->xen);
 	v->rd_end_ns = own_run_delay(v);
 	return NULL;
 }

@@ -7,6 +7,7 @@
 #define XRS_VMM_VCPU_H
 
 #include <pthread.h>
+#include <stddef.h>
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -14,9 +15,7 @@
 #include "error.h"
 #include "kvm.h"
 #include "task.h"
-#include "xen/platform.h"
-#include "xen/runstate.h"
-#include "xen/sched.h"
+#include "xen/xen.h"
 
 struct vmm;
 struct g_report;
@@ -33,16 +32,14 @@ struct vmm_vcpu {
 	_Atomic uint64_t run_since_ns;	/* in KVM_RUN since (CLOCK_MONOTONIC), 0: outside */
 
 	/*
-	 * Guards the Xen state below. The vCPU's thread holds it from checking
-	 * "up" until KVM_RUN, so another vCPU's VCPUOP_down books offline
-	 * either before this vCPU's entry or after it, never lost under it;
-	 * registrations of its area hold it too.
+	 * Guards the Xen state (xen, lent to it). The vCPU's thread holds it
+	 * from checking "up" until KVM_RUN, so another vCPU's VCPUOP_down
+	 * books offline either before this vCPU's entry or after it, never
+	 * lost under it; registrations of its area hold it too.
 	 */
 	pthread_mutex_t lock;
 	pthread_cond_t cond;		/* up again, timer, or stop */
-	struct xen_sched_vcpu sched;
-	struct xen_runstate_vcpu rs;
-	struct xen_platform_vcpu xen;
+	struct xen_vcpu xen;		/* the Xen layer's view of this vCPU */
 
 	/* task.h: what other vCPUs queued for this one, under the VM's task_lock */
 	struct vcpu_task *tasks;
@@ -53,13 +50,19 @@ struct vmm_vcpu {
 	struct g_report *report;	/* the guest's last report (copy), under lock */
 	_Atomic uint64_t guest_checks, guest_violations;	/* as it reported them */
 
-	_Atomic uint64_t exits, hypercalls, kicks;
+	_Atomic uint64_t exits, kicks;	/* hypercalls: xen.hypercalls */
 	int schedstat_fd;		/* the thread's own, for rd_start/rd_end */
 	uint64_t rd_start_ns, rd_end_ns;	/* its run delay over the run */
 	atomic_bool done;		/* the guest finished */
 	atomic_bool failed;
 	struct vmm_err failure;		/* under the VM's fail_lock */
 };
+
+/* The vCPU whose Xen view @x is. */
+static inline struct vmm_vcpu *vcpu_of(struct xen_vcpu *x)
+{
+	return (struct vmm_vcpu *)((char *)x - offsetof(struct vmm_vcpu, xen));
+}
 
 /* The thread's body (pthread_create). */
 void *vcpu_thread(void *arg);

@@ -11,10 +11,20 @@
 #include "vmm.h"
 #include "vmm/pc/mptable.h"
 #include "vmm/pc/pc.h"
+#include "xen-ops.h"
+#include "xen/platform.h"
 #include "xen/runstate.h"
+#include "xen/sched.h"
 
 _Static_assert(VMM_MAX_VCPUS == G_MAX_VCPUS, "the guests' vCPU limit");
 _Static_assert(VMM_TESTBOX_RAM_MAX == BOOT_RAM_MAX, "the guests' RAM limit");
+/*
+ * Where each board leaves room for the runstate windows (xen/runstate.h):
+ * above any RAM, with a gap. The test guests have at most 1 GiB; the PC at
+ * most 3 GiB, then its APICs' hole, so its windows start at 4 GiB.
+ */
+#define TESTBOX_WINDOWS	((uint64_t)G_VMM_PRIVATE)
+#define PC_WINDOWS	(1ull << 32)
 #define SAME(a, b)	((int)(a) == (int)(b))
 _Static_assert(SAME(VMM_PROG_IO_LOOP, G_PROG_IO_LOOP) && SAME(VMM_PROG_HCALL_PAGE, G_PROG_HCALL_PAGE) &&
 	       SAME(VMM_PROG_WORKLOAD, G_PROG_WORKLOAD) && SAME(VMM_PROG_HOSTILE, G_PROG_HOSTILE) &&
@@ -143,16 +153,19 @@ static int vcpu_init(struct vmm *m, struct vmm_vcpu *v, uint32_t id,
 	v->id = id;
 	v->schedstat_fd = -1;
 	v->cpu_pin = m->cfg.nr_pin ? m->cfg.pin[id % (uint32_t)m->cfg.nr_pin] : -1;
-	v->sched.up = true;
 	pthread_mutex_init(&v->lock, NULL);
 	pthread_cond_init(&v->cond, ca);
+	v->xen = (struct xen_vcpu){
+		.vm = &m->xen, .id = id, .cpu = &v->cpu, .lock = &v->lock, .cond = &v->cond,
+		.sched.up = true,
+	};
 	v->report = calloc(1, sizeof(*v->report));
 	if (!v->report)
 		return err_set(e, -ENOMEM, "out of memory");
 	r = machine_cpu_open(&m->mc, &v->cpu, id, e);
 	if (!r)
-		r = platform_vcpu_init(v, e);
-	return r ? r : runstate_vcpu_init(v, e);
+		r = platform_vcpu_init(&v->xen, e);
+	return r ? r : runstate_vcpu_init(&v->xen, e);
 }
 
 /* The board's machine, with what it needs checked before any KVM. */
@@ -201,7 +214,14 @@ int vmm_create(const struct vmm_config *cfg, struct vmm **out, struct vmm_err *e
 	if (!m)
 		return err_set(e, -ENOMEM, "out of memory");
 	m->cfg = *cfg;
-	m->trace_hypercalls = getenv("XRS_TRACE_HYPERCALLS") != NULL;
+	m->xen = (struct xen_vm){
+		.ops = &vmm_xen_ops, .kvm = &m->mc.kvm, .mem = &m->mc.mem,
+		.nr_vcpus = cfg->nr_vcpus, .runstate = cfg->runstate,
+		.update_flag = cfg->update_flag, .backend = cfg->backend,
+		.publish = cfg->publish, .console = cfg->console,
+		.windows_gpa = cfg->board == VMM_BOARD_PC ? PC_WINDOWS : TESTBOX_WINDOWS,
+		.trace = getenv("XRS_TRACE_HYPERCALLS") != NULL,
+	};
 	m->mc.kvm.fd = m->mc.kvm.kvm_fd = m->mc.mem.memfd = -1;
 	pthread_mutex_init(&m->gate_lock, NULL);
 	pthread_mutex_init(&m->fail_lock, NULL);
@@ -221,14 +241,15 @@ int vmm_create(const struct vmm_config *cfg, struct vmm **out, struct vmm_err *e
 	m->nr_vcpus = cfg->nr_vcpus;
 	for (i = 0; i < m->nr_vcpus; i++)
 		m->vcpus[i].cpu.fd = -1;
-	if (cfg->runstate && (r = runstate_vm_init(m, e)))
+	if (cfg->runstate && (r = runstate_vm_init(&m->xen, e)))
 		goto fail;
+	m->cfg.backend = m->xen.backend;	/* what AUTO chose */
 	/* Linux makes its hypercalls with VMCALL: only KVM_EXIT_XEN brings them out. */
 	if (cfg->board == VMM_BOARD_TESTBOX || cfg->runstate)
-		r = machine_route_hypercalls(&m->mc, m->kernel_xen ||
+		r = machine_route_hypercalls(&m->mc, m->xen.kernel_xen ||
 					     cfg->board == VMM_BOARD_PC, e);
 	if (!r && cfg->board == VMM_BOARD_PC && cfg->runstate)
-		r = platform_init(m, e);
+		r = platform_init(&m->xen, e);
 	if (r)
 		goto fail;
 
@@ -267,8 +288,8 @@ int vmm_start(struct vmm *m, struct vmm_err *e)
 	 * KVM keeps its own areas fresh (it updates them whenever the vCPU
 	 * thread is preempted): a PC on the kernel backend needs no kicks.
 	 */
-	if (!r && m->cfg.refresh_ms && m->xrs &&
-	    !(m->kernel_xen && m->cfg.board == VMM_BOARD_PC)) {
+	if (!r && m->cfg.refresh_ms && m->xen.xrs &&
+	    !(m->xen.kernel_xen && m->cfg.board == VMM_BOARD_PC)) {
 		r = -pthread_create(&m->refresher, &attr, refresh_thread, m);
 		if (r) {
 			err_set(e, r, "refresh thread: %s", strerror(-r));
@@ -308,7 +329,7 @@ void vmm_stop(struct vmm *m)
 			if (m->vcpus[i].cpu.run)
 				vcpu_kick(&m->vcpus[i]);
 		}
-		sched_wake(&m->vcpus[i]);
+		sched_wake(&m->vcpus[i].xen);
 	}
 }
 
@@ -361,7 +382,7 @@ int vmm_pause(struct vmm *m, double timeout_s)
 	atomic_store(&m->pausing, true);
 	for (i = 0; i < m->nr_vcpus; i++) {
 		vcpu_kick(&m->vcpus[i]);
-		sched_wake(&m->vcpus[i]);
+		sched_wake(&m->vcpus[i].xen);
 	}
 	return join_all(m, timeout_s);
 }
@@ -375,7 +396,7 @@ void vmm_destroy(struct vmm *m)
 	for (i = 0; m->vcpus && i < m->nr_vcpus; i++) {
 		struct vmm_vcpu *v = &m->vcpus[i];
 
-		runstate_vcpu_fini(v);
+		runstate_vcpu_fini(&v->xen);
 		if (v->cpu.fd >= 0)
 			kvm_cpu_close(&v->cpu);
 		if (v->schedstat_fd >= 0)
@@ -386,8 +407,8 @@ void vmm_destroy(struct vmm *m)
 			pthread_mutex_destroy(&v->lock);
 		}
 	}
-	runstate_vm_fini(m);
-	platform_fini(m);
+	runstate_vm_fini(&m->xen);
+	platform_fini(&m->xen);
 	machine_close(&m->mc);
 	pthread_cond_destroy(&m->task_cond);
 	pthread_mutex_destroy(&m->task_lock);

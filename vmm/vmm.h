@@ -3,8 +3,9 @@
  * The xrs VMM: a KVM VM on one of two boards (the built-in Xen test guests'
  * box, or a PC for an unmodified Linux kernel), one host thread per vCPU
  * (vcpu.h), libxrs accounting around every KVM_RUN (xen/runstate.h) and the
- * Xen hypercalls the guests make (xen/). `xrs run` drives it; so do the KVM
- * tests.
+ * Xen hypercalls the guests make (xen/: the Xen layer, which sees only the
+ * struct xen_vm and xen_vcpu embedded here, and calls back through
+ * xen-ops.h). `xrs run` drives it; so do the KVM tests.
  *
  * Lock order: a vCPU's lock (vmm_vcpu.lock) before the Xen platform's lock
  * and libxrs's locks; the task lock is taken with at most a vCPU's lock;
@@ -25,7 +26,7 @@
 #include "machine.h"
 #include "memory.h"
 #include "vcpu.h"
-#include "xen/platform.h"
+#include "xen/xen.h"
 
 struct g_bootinfo;
 
@@ -41,15 +42,9 @@ enum vmm_end {
 struct vmm {
 	struct vmm_config cfg;
 	struct machine mc;
-	struct xrs_vm *xrs;		/* NULL: run without accounting */
-	bool kernel_xen;		/* KVM's own Xen support runs the runstate */
-	uint8_t *windows;		/* the runstate windows (xen/runstate.c) */
-	uint64_t windows_gpa;
-	struct xen_platform xen;	/* shared_info, event channels: the PC's Xen */
+	struct xen_vm xen;		/* the Xen layer's: libxrs, shared_info, event channels */
 	struct vmm_vcpu *vcpus;
 	uint32_t nr_vcpus;
-	atomic_bool long_mode;		/* the guest's width, per the hypercall-page MSR */
-	bool trace_hypercalls;		/* each one to stderr ($XRS_TRACE_HYPERCALLS) */
 
 	pthread_t refresher;		/* refresh.h */
 	pthread_mutex_t gate_lock;	/* leaf: the start gate */

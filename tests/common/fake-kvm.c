@@ -220,7 +220,7 @@ long fake_kvm_hcall_by_exit(struct vmm_vcpu *v, uint32_t cpl, uint32_t nr, const
 	run->xen.u.hcall.cpl = cpl;
 	run->xen.u.hcall.input = nr;
 	memcpy(run->xen.u.hcall.params, a, 5 * sizeof(uint64_t));
-	hcall_from_kvm_exit(v);
+	hcall_from_kvm_exit(&v->xen);
 	return (long)run->xen.u.hcall.result;
 }
 
@@ -242,6 +242,6 @@ long fake_kvm_hcall_by_port(struct vmm_vcpu *v, uint32_t cpl, uint32_t nr, const
 	}
 	/* KVM reads the CPL as SS's DPL in protected mode; CS's agrees with it */
 	f->sregs.cs.dpl = f->sregs.ss.dpl = (uint8_t)cpl;
-	hcall_from_port(v, nr);
+	hcall_from_port(&v->xen, nr);
 	return lm ? (long)regs->rax : (long)(int32_t)regs->rax;
 }

@@ -11,6 +11,7 @@
 #include "stats.h"
 #include "vmm.h"
 #include "views.h"
+#include "xen/runstate.h"
 
 struct e2e {
 	enum vmm_program program;
@@ -68,7 +69,7 @@ static void e2e_run(enum xrs_backend b, struct facts *o, const struct e2e *e)
 		vc += s.view_checks;
 		vd += s.view_diffs;
 		checks += s.checks - s.remote_checks;
-		if (runstate_get(v, &d))
+		if (runstate_get(&v->xen, &d))
 			continue;
 		sums += d.u.runstate.state_entry_time == d.u.runstate.time_running +
 			d.u.runstate.time_runnable + d.u.runstate.time_blocked +

@@ -86,7 +86,7 @@ static void save_mid_workload_and_go_on(enum guest_width bits, bool clock_ahead)
 	for (i = 0; i < m->nr_vcpus; i++) {
 		struct kvm_xen_vcpu_attr d;
 
-		TEST_ASSERT_OK(runstate_get(&m->vcpus[i], &d), "GET DATA of vCPU %u", i);
+		TEST_ASSERT_OK(runstate_get(&m->vcpus[i].xen, &d), "GET DATA of vCPU %u", i);
 		assert_memory_equal(&d.u.runstate, &snap->vcpus[i].runstate.data.u.runstate,
 				    sizeof(d.u.runstate));
 	}
@@ -104,7 +104,7 @@ static void save_mid_workload_and_go_on(enum guest_width bits, bool clock_ahead)
 		struct kvm_xen_vcpu_attr d1;
 		uint64_t away;
 
-		TEST_ASSERT_OK(runstate_get(&m->vcpus[i], &d1), "GET DATA of vCPU %u", i);
+		TEST_ASSERT_OK(runstate_get(&m->vcpus[i].xen, &d1), "GET DATA of vCPU %u", i);
 		for (k = 0; k < 5; k++)
 			if (field(&d1, k) < field(d0, k))
 				fail_msg("vCPU %u: field %d went back from %llu to %llu", i, k,

@@ -15,6 +15,7 @@
 #include "stats.h"
 #include "vmm.h"
 #include "views.h"
+#include "xen/runstate.h"
 
 static struct vmm *vm_run(struct vmm_config *cfg, double seconds)
 {
@@ -84,7 +85,7 @@ static void timed_blocks_book_at_least_their_time_as_blocked(void **state)
 	m = vm_run(&cfg, 1.0);
 	kt_assert_vmm_clean(m);
 	assert_true(atomic_load(&m->vcpus[0].check.block_checks) > 0);
-	TEST_ASSERT_OK(runstate_get(&m->vcpus[0], &d), "GET RUNSTATE_DATA");
+	TEST_ASSERT_OK(runstate_get(&m->vcpus[0].xen, &d), "GET RUNSTATE_DATA");
 	assert_true(d.u.runstate.time_blocked > d.u.runstate.time_running);
 	vmm_destroy(m);
 }
@@ -123,7 +124,7 @@ static void four_vcpus_on_one_cpu_get_their_run_delay_as_runnable(void **state)
 		struct vmm_vcpu *v = &m->vcpus[i];
 		uint64_t rd = v->rd_end_ns - v->rd_start_ns, runnable, diff, slack;
 
-		TEST_ASSERT_OK(runstate_get(v, &d), "GET RUNSTATE_DATA of vCPU %u", i);
+		TEST_ASSERT_OK(runstate_get(&v->xen, &d), "GET RUNSTATE_DATA of vCPU %u", i);
 		runnable = d.u.runstate.time_runnable;
 		diff = runnable > rd ? runnable - rd : rd - runnable;
 		slack = 1000000 + rd / 100;

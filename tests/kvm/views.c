@@ -50,7 +50,7 @@ int views_on_sync(struct vmm *m, struct vmm_vcpu *v, struct g_ucall *uc, void *o
 
 	if (uc->cmd != G_UCALL_SYNC)
 		return 0;
-	if (runstate_get(v, &d) || read_area(m, uc->arg[1], img, ofs + 40)) {
+	if (runstate_get(&v->xen, &d) || read_area(m, uc->arg[1], img, ofs + 40)) {
 		w->bad++;
 		return 0;
 	}

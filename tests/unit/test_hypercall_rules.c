@@ -25,6 +25,7 @@
 #include "harness.h"
 #include "vmm.h"
 #include "xen/hypercall.h"
+#include "xen/platform.h"
 #include "xen/runstate.h"
 
 #define NR_VCPUS	2
@@ -180,10 +181,10 @@ static struct vmm *new_vm(void)
 
 	if (fake_kvm_vmm_create(&cfg, &m, &e))
 		fail_msg("vmm_create over the fake KVM: %s", e.msg);
-	if (platform_init(m, &e))
+	if (platform_init(&m->xen, &e))
 		fail_msg("platform_init over the fake KVM: %s", e.msg);
-	assert_true(m->xen.on);
-	m->vcpus[0].sched.timer_ns = 1;
+	assert_true(m->xen.plat.on);
+	m->vcpus[0].xen.sched.timer_ns = 1;
 	put_arguments(m);
 	assert_int_equal(call0(m, XEN_HC_event_channel_op, EVTCHNOP_bind_ipi, A_IPI, 0), 0);
 	memcpy(&ipi, mem_ram(&m->mc.mem, A_IPI, sizeof(ipi)), sizeof(ipi));
@@ -232,15 +233,15 @@ static void snapshot(struct vmm *m, struct state *s)
 	s->ram = malloc(fake_kvm.ram_size);
 	assert_non_null(s->ram);
 	memcpy(s->ram, mem_ram(&m->mc.mem, 0, fake_kvm.ram_size), fake_kvm.ram_size);
-	s->shared_info = m->xen.shared_info;
+	s->shared_info = m->xen.plat.shared_info;
 	for (i = 0; i < XEN_MAX_PORTS; i++) {
-		s->port_type[i] = m->xen.ports[i].type;
-		s->port_vcpu[i] = m->xen.ports[i].vcpu;
+		s->port_type[i] = m->xen.plat.ports[i].type;
+		s->port_vcpu[i] = m->xen.plat.ports[i].vcpu;
 	}
 	s->stopping = atomic_load(&m->stopping);
 	s->failed = atomic_load(&m->failed);
 	s->end = m->end;
-	assert_int_equal(runstate_save_vm(m, &s->long_mode, &s->update_flag), 0);
+	assert_int_equal(runstate_save_vm(&m->xen, &s->long_mode, &s->update_flag), 0);
 	fflush(console);
 	s->console_bytes = ftell(console);
 	for (i = 0; i < NR_VCPUS; i++) {
@@ -249,13 +250,13 @@ static void snapshot(struct vmm *m, struct state *s)
 		struct kvm_xen_vcpu_attr d;
 
 		c->vcpu_info = v->xen.vcpu_info;
-		c->up = v->sched.up;
+		c->up = v->xen.sched.up;
 		c->done = atomic_load(&v->done);
-		c->up_at_ns = v->sched.up_at_ns;
-		c->timer_ns = v->sched.timer_ns;
-		c->area_gpa = v->rs.area_gpa;
-		memcpy(c->window_ram, v->rs.window_ram, sizeof(c->window_ram));
-		assert_int_equal(runstate_get(v, &d), 0);
+		c->up_at_ns = v->xen.sched.up_at_ns;
+		c->timer_ns = v->xen.sched.timer_ns;
+		c->area_gpa = v->xen.rs.area_gpa;
+		memcpy(c->window_ram, v->xen.rs.window_ram, sizeof(c->window_ram));
+		assert_int_equal(runstate_get(&v->xen, &d), 0);
 		c->rs[0] = d.u.runstate.state;
 		c->rs[1] = d.u.runstate.state_entry_time;
 		c->rs[2] = d.u.runstate.time_running;
@@ -481,7 +482,7 @@ static void in_real_mode_the_port_stub_is_cpl0(void **state)
 	regs->rdi = XENVER_version;
 	sregs->cr0 &= ~CR0_PE;
 	sregs->cs.dpl = sregs->ss.dpl = 3;
-	hcall_from_port(&m->vcpus[0], XEN_HC_xen_version);
+	hcall_from_port(&m->vcpus[0].xen, XEN_HC_xen_version);
 	assert_int_equal(regs->rax, XEN_4_18);
 	free_vm(m);
 }
@@ -511,7 +512,7 @@ static void refused(struct vmm *m, const struct state *before, const struct bad 
 static void bad_frame_numbers_and_offsets_get_einval_and_change_nothing(void **state)
 {
 	struct vmm *m = new_vm();
-	uint64_t past_ram = fake_kvm.ram_size / PAGE, private = m->windows_gpa / PAGE;
+	uint64_t past_ram = fake_kvm.ram_size / PAGE, private = m->xen.windows_gpa / PAGE;
 	const struct { struct bad b; uint64_t gpfn; } physmap[] = {
 		{ { "shared_info at the first frame past RAM", -XEN_EINVAL }, past_ram },
 		{ { "shared_info in no memory at all (frame 0xfffff)", -XEN_EINVAL }, 0xfffff },
@@ -556,7 +557,7 @@ static void bad_frame_numbers_and_offsets_get_einval_and_change_nothing(void **s
 				call0(m, XEN_HC_vcpu_op, VCPUOP_register_vcpu_info, id,
 				      A_VCPU_INFO));
 	}
-	assert_int_equal(m->xen.shared_info, 0);
+	assert_int_equal(m->xen.plat.shared_info, 0);
 	for (id = 0; id < NR_VCPUS; id++)
 		assert_int_equal(m->vcpus[id].xen.vcpu_info, 0);
 	forget(&before);

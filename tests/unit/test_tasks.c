@@ -45,6 +45,9 @@ static struct vm *hand_made_vm(void)
 		assert_non_null(v->cpu.run);
 		pthread_mutex_init(&v->lock, NULL);
 		pthread_cond_init(&v->cond, NULL);
+		v->xen = (struct xen_vcpu){
+			.vm = &m->xen, .id = i, .cpu = &v->cpu, .lock = &v->lock, .cond = &v->cond,
+		};
 	}
 	vcpu_kick_init();
 	vm->m = m;

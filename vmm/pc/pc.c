@@ -12,6 +12,7 @@
 #include "vmm/pc/mptable.h"
 #include "vmm/pc/pc.h"
 #include "vmm/pc/uart.h"
+#include "xen/runstate.h"
 
 #define TSS_ADDR	0xfffbd000ull	/* Intel's real-mode helpers, below 4 GiB */
 #define IDENTITY_ADDR	0xfffbc000ull
@@ -168,7 +169,7 @@ static void probe(struct pc *pc, struct vmm_vcpu *v, uint32_t mark)
 {
 	int64_t rd = v->schedstat_fd >= 0 ? schedstat_run_delay(v->schedstat_fd) : -1;
 	uint64_t t[4] = { 0 };
-	int r = runstate_area_times(v, t);
+	int r = runstate_area_times(&v->xen, t);
 
 	pthread_mutex_lock(&pc->lock);
 	if (pc->line_len)		/* a line of the guest's own, cut short here */

@@ -1,15 +1,15 @@
 // SPDX-License-Identifier: MIT
 #include <stdio.h>
-#include "vmm.h"
 #include "xen/console.h"
-#include "xen/hypercall.h"
+#include "xen/hcall.h"
+#include "xen/xen.h"
 
 /* A guest's console line is at most this long in one call, as in Xen. */
 #define CONSOLE_MAX	4096
 
 long console_io(struct hcall *h)
 {
-	FILE *out = h->v->vmm->cfg.console ? h->v->vmm->cfg.console : stderr;
+	FILE *out = h->v->vm->console ? h->v->vm->console : stderr;
 	uint64_t count = hcall_arg(h, 1), p = hcall_arg(h, 2), n;
 	char buf[256];
 

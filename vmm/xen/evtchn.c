@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: MIT
 #include <errno.h>
 #include <sys/ioctl.h>
-#include "vmm.h"
 #include "xen/evtchn.h"
-#include "xen/hypercall.h"
+#include "xen/hcall.h"
+#include "xen/xen.h"
 
 /* 2-level event channels in shared_info (64-bit layout). */
 #define SHINFO_PENDING		0x800
@@ -43,7 +43,7 @@ static void free_port(struct xen_platform *x, int port)
 }
 
 /* An IPI port: KVM delivers the guest's EVTCHNOP_send itself. Platform lock held. */
-static int route_ipi(struct vmm *m, uint32_t port, uint32_t vcpu, uint32_t flags)
+static int route_ipi(struct xen_vm *x, uint32_t port, uint32_t vcpu, uint32_t flags)
 {
 	struct kvm_xen_hvm_attr a = { .type = KVM_XEN_ATTR_TYPE_EVTCHN };
 
@@ -53,43 +53,43 @@ static int route_ipi(struct vmm *m, uint32_t port, uint32_t vcpu, uint32_t flags
 	a.u.evtchn.deliver.port.port = port;
 	a.u.evtchn.deliver.port.vcpu = vcpu;
 	a.u.evtchn.deliver.port.priority = PRIO;
-	return ioctl(m->mc.kvm.fd, KVM_XEN_HVM_SET_ATTR, &a) < 0 ? -errno : 0;
+	return ioctl(x->kvm->fd, KVM_XEN_HVM_SET_ATTR, &a) < 0 ? -errno : 0;
 }
 
 /* On the vCPU's own thread (task.h): its Xen timer raises @arg's port. */
-static int set_timer_port(struct vmm_vcpu *t, void *arg)
+static int set_timer_port(struct xen_vcpu *t, void *arg)
 {
 	struct kvm_xen_vcpu_attr a = { .type = KVM_XEN_VCPU_ATTR_TYPE_TIMER };
 
 	a.u.timer.port = *(const uint32_t *)arg;
 	a.u.timer.priority = PRIO;
-	return ioctl(t->cpu.fd, KVM_XEN_VCPU_SET_ATTR, &a) < 0 ? -errno : 0;
+	return ioctl(t->cpu->fd, KVM_XEN_VCPU_SET_ATTR, &a) < 0 ? -errno : 0;
 }
 
 /* EVTCHNOP_bind_virq: { virq, vcpu, port (out) }. */
 static long bind_virq(struct hcall *h, uint64_t arg)
 {
 	struct { uint32_t virq, vcpu, port; } b;
-	struct vmm *m = h->v->vmm;
+	struct xen_vm *x = h->v->vm;
 	int port;
 
 	if (hcall_read(h, arg, &b, sizeof(b)))
 		return -XEN_EFAULT;
 	if (b.virq >= XEN_NR_VIRQS)
 		return -XEN_EINVAL;
-	if (b.vcpu >= m->nr_vcpus)
+	if (b.vcpu >= x->nr_vcpus)
 		return -XEN_ENOENT;
-	pthread_mutex_lock(&m->xen.lock);
-	port = virq_bound(&m->xen, b.virq, b.vcpu) ? -XEN_EEXIST :
-		alloc_port(&m->xen, XEN_PORT_VIRQ, b.vcpu, b.virq);
-	pthread_mutex_unlock(&m->xen.lock);
+	pthread_mutex_lock(&x->plat.lock);
+	port = virq_bound(&x->plat, b.virq, b.vcpu) ? -XEN_EEXIST :
+		alloc_port(&x->plat, XEN_PORT_VIRQ, b.vcpu, b.virq);
+	pthread_mutex_unlock(&x->plat.lock);
 	if (port < 0)
 		return port;
 	b.port = (uint32_t)port;
 	if ((b.virq == VIRQ_TIMER &&
-	     vcpu_run_on(h->v, &m->vcpus[b.vcpu], set_timer_port, &b.port)) ||
+	     xen_run_on(h->v, xen_vcpu_at(x, b.vcpu), set_timer_port, &b.port)) ||
 	    hcall_write(h, arg, &b, sizeof(b))) {
-		free_port(&m->xen, port);
+		free_port(&x->plat, port);
 		return -XEN_EINVAL;
 	}
 	return 0;
@@ -99,42 +99,42 @@ static long bind_virq(struct hcall *h, uint64_t arg)
 static long bind_ipi(struct hcall *h, uint64_t arg)
 {
 	struct { uint32_t vcpu, port; } b;
-	struct vmm *m = h->v->vmm;
+	struct xen_vm *x = h->v->vm;
 	int port, r;
 
 	if (hcall_read(h, arg, &b, sizeof(b)))
 		return -XEN_EFAULT;
-	if (b.vcpu >= m->nr_vcpus)
+	if (b.vcpu >= x->nr_vcpus)
 		return -XEN_ENOENT;
-	pthread_mutex_lock(&m->xen.lock);
-	port = alloc_port(&m->xen, XEN_PORT_IPI, b.vcpu, 0);
-	r = port < 0 ? port : route_ipi(m, (uint32_t)port, b.vcpu, 0);
+	pthread_mutex_lock(&x->plat.lock);
+	port = alloc_port(&x->plat, XEN_PORT_IPI, b.vcpu, 0);
+	r = port < 0 ? port : route_ipi(x, (uint32_t)port, b.vcpu, 0);
 	if (port > 0 && r)
-		m->xen.ports[port].type = XEN_PORT_FREE;
-	pthread_mutex_unlock(&m->xen.lock);
+		x->plat.ports[port].type = XEN_PORT_FREE;
+	pthread_mutex_unlock(&x->plat.lock);
 	if (port < 0)
 		return port;
 	if (r)
 		return -XEN_EINVAL;
 	b.port = (uint32_t)port;
 	if (hcall_write(h, arg, &b, sizeof(b))) {
-		pthread_mutex_lock(&m->xen.lock);
-		route_ipi(m, (uint32_t)port, 0, KVM_XEN_EVTCHN_DEASSIGN);
-		m->xen.ports[port].type = XEN_PORT_FREE;
-		pthread_mutex_unlock(&m->xen.lock);
+		pthread_mutex_lock(&x->plat.lock);
+		route_ipi(x, (uint32_t)port, 0, KVM_XEN_EVTCHN_DEASSIGN);
+		x->plat.ports[port].type = XEN_PORT_FREE;
+		pthread_mutex_unlock(&x->plat.lock);
 		return -XEN_EFAULT;
 	}
 	return 0;
 }
 
 /* Raise @port to its vCPU through KVM. Platform lock held. */
-static long send(struct vmm *m, uint32_t port)
+static long send(struct xen_vm *x, uint32_t port)
 {
 	struct kvm_irq_routing_xen_evtchn e = {
-		.port = port, .vcpu = m->xen.ports[port].vcpu, .priority = PRIO,
+		.port = port, .vcpu = x->plat.ports[port].vcpu, .priority = PRIO,
 	};
 
-	return ioctl(m->mc.kvm.fd, KVM_XEN_HVM_EVTCHN_SEND, &e) < 0 ? -XEN_EINVAL : 0;
+	return ioctl(x->kvm->fd, KVM_XEN_HVM_EVTCHN_SEND, &e) < 0 ? -XEN_EINVAL : 0;
 }
 
 /*
@@ -143,27 +143,27 @@ static long send(struct vmm *m, uint32_t port)
  * the port sent again, so that KVM sets the selector bit and the upcall and
  * kicks the vCPU out of its halt. Platform lock held.
  */
-static void unmask(struct vmm *m, uint32_t port)
+static void unmask(struct xen_vm *x, uint32_t port)
 {
 	uint64_t bit = 1ull << (port % 64), *pending, *mask;
-	uint64_t word = m->xen.shared_info + (port / 64) * sizeof(uint64_t);
+	uint64_t word = x->plat.shared_info + (port / 64) * sizeof(uint64_t);
 
-	if (!m->xen.shared_info)
+	if (!x->plat.shared_info)
 		return;
-	pending = mem_ram(&m->mc.mem, word + SHINFO_PENDING, sizeof(uint64_t));
-	mask = mem_ram(&m->mc.mem, word + SHINFO_MASK, sizeof(uint64_t));
+	pending = mem_ram(x->mem, word + SHINFO_PENDING, sizeof(uint64_t));
+	mask = mem_ram(x->mem, word + SHINFO_MASK, sizeof(uint64_t));
 	if (!pending || !mask)
 		return;
 	__atomic_fetch_and(mask, ~bit, __ATOMIC_SEQ_CST);
 	if (__atomic_fetch_and(pending, ~bit, __ATOMIC_SEQ_CST) & bit)
-		send(m, port);
+		send(x, port);
 }
 
 /* close, send, unmask, bind_vcpu: on a bound port named first in the argument. */
 static long on_port(struct hcall *h, uint64_t cmd, uint64_t arg)
 {
 	struct { uint32_t port, vcpu; } p;
-	struct vmm *m = h->v->vmm;
+	struct xen_vm *x = h->v->vm;
 	struct xen_port *xp;
 	long r = 0;
 
@@ -171,26 +171,26 @@ static long on_port(struct hcall *h, uint64_t cmd, uint64_t arg)
 		return -XEN_EFAULT;
 	if (p.port == 0 || p.port >= XEN_MAX_PORTS)
 		return -XEN_EINVAL;
-	if (cmd == EVTCHNOP_bind_vcpu && p.vcpu >= m->nr_vcpus)
+	if (cmd == EVTCHNOP_bind_vcpu && p.vcpu >= x->nr_vcpus)
 		return -XEN_ENOENT;
-	pthread_mutex_lock(&m->xen.lock);
-	xp = &m->xen.ports[p.port];
+	pthread_mutex_lock(&x->plat.lock);
+	xp = &x->plat.ports[p.port];
 	if (xp->type == XEN_PORT_FREE) {
 		r = -XEN_EINVAL;
 	} else if (cmd == EVTCHNOP_close) {
 		if (xp->type == XEN_PORT_IPI)
-			route_ipi(m, p.port, 0, KVM_XEN_EVTCHN_DEASSIGN);
+			route_ipi(x, p.port, 0, KVM_XEN_EVTCHN_DEASSIGN);
 		xp->type = XEN_PORT_FREE;
 	} else if (cmd == EVTCHNOP_send) {	/* one KVM did not take in the kernel */
-		r = send(m, p.port);
+		r = send(x, p.port);
 	} else if (cmd == EVTCHNOP_unmask) {
-		unmask(m, p.port);
+		unmask(x, p.port);
 	} else {
 		xp->vcpu = p.vcpu;
 		if (xp->type == XEN_PORT_IPI)
-			route_ipi(m, p.port, p.vcpu, KVM_XEN_EVTCHN_UPDATE);
+			route_ipi(x, p.port, p.vcpu, KVM_XEN_EVTCHN_UPDATE);
 	}
-	pthread_mutex_unlock(&m->xen.lock);
+	pthread_mutex_unlock(&x->plat.lock);
 	return r;
 }
 
@@ -198,7 +198,7 @@ long evtchn_op(struct hcall *h)
 {
 	uint64_t cmd = hcall_arg(h, 0), arg = hcall_arg(h, 1);
 
-	if (!h->v->vmm->xen.on)
+	if (!h->v->vm->plat.on)
 		return -XEN_ENOSYS;
 	switch (cmd) {
 	case EVTCHNOP_bind_virq:

@@ -4,9 +4,10 @@
 #include <sys/ioctl.h>
 #include <xrs/abi.h>
 #include "abi.h"
-#include "vmm.h"
+#include "xen-abi/xen.h"
 #include "xen/hcall-page.h"
 #include "xen/runstate.h"
+#include "xen/xen.h"
 
 /* Each stub: mov $nr, %eax; out %eax, $G_PORT_HCALL; ret; then int3s. */
 enum {
@@ -72,13 +73,13 @@ int hcall_page_write(struct guest_mem *gm, uint64_t msr_value)
 	return 0;
 }
 
-int hcall_page_msr(struct vmm_vcpu *v, uint64_t value)
+int hcall_page_msr(struct xen_vcpu *v, uint64_t value)
 {
-	int lm = kvm_cpu_long_mode(&v->cpu);
+	int lm = kvm_cpu_long_mode(v->cpu);
 
-	if (lm < 0 || hcall_page_write(&v->vmm->mc.mem, value))
+	if (lm < 0 || hcall_page_write(v->vm->mem, value))
 		return 1;
 	/* As KVM does: the layout follows the mode of the vCPU that wrote the MSR. */
-	atomic_store(&v->vmm->long_mode, lm);
-	return runstate_set_long_mode(v->vmm, lm) ? 1 : 0;
+	atomic_store(&v->vm->long_mode, lm);
+	return runstate_set_long_mode(v->vm, lm) ? 1 : 0;
 }

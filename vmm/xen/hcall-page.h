@@ -15,7 +15,7 @@
 #include "kvm.h"
 #include "memory.h"
 
-struct vmm_vcpu;
+struct xen_vcpu;
 
 /* Route the MSR: to user space, or (@in_kernel) to KVM's Xen code. 0 or -errno. */
 int hcall_page_route(struct kvm_vm *vm, bool in_kernel, struct vmm_err *e);
@@ -25,6 +25,6 @@ int hcall_page_route(struct kvm_vm *vm, bool in_kernel, struct vmm_err *e);
  */
 int hcall_page_write(struct guest_mem *gm, uint64_t msr_value);
 /* vCPU @v wrote the MSR: 0, or nonzero to refuse it with #GP. */
-int hcall_page_msr(struct vmm_vcpu *v, uint64_t value);
+int hcall_page_msr(struct xen_vcpu *v, uint64_t value);
 
 #endif

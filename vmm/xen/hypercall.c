@@ -1,33 +1,18 @@
 // SPDX-License-Identifier: MIT
 #include <stdio.h>
 #include <string.h>
-#include "gva.h"
-#include "vmm.h"
 #include "xen/console.h"
 #include "xen/evtchn.h"
+#include "xen/hcall.h"
 #include "xen/hypercall.h"
 #include "xen/platform.h"
 #include "xen/runstate.h"
 #include "xen/sched.h"
 #include "xen/version.h"
+#include "xen/xen.h"
 
 #define ARRAY_SIZE(a)		(sizeof(a) / sizeof((a)[0]))
 #define CR0_PE			1ull
-
-uint64_t hcall_arg(const struct hcall *h, int i)
-{
-	return h->lm ? h->a[i] : (uint32_t)h->a[i];
-}
-
-int hcall_read(const struct hcall *h, uint64_t gva, void *buf, uint64_t len)
-{
-	return gva_read(&h->v->cpu, &h->v->vmm->mc.mem, gva, buf, len) ? -XEN_EFAULT : 0;
-}
-
-int hcall_write(const struct hcall *h, uint64_t gva, const void *buf, uint64_t len)
-{
-	return gva_write(&h->v->cpu, &h->v->vmm->mc.mem, gva, buf, len) ? -XEN_EFAULT : 0;
-}
 
 static long xen_version(struct hcall *h)
 {
@@ -39,7 +24,7 @@ static long xen_version(struct hcall *h)
 	case XENVER_get_features:
 		if (hcall_read(h, hcall_arg(h, 1), &fi, sizeof(fi)))
 			return -XEN_EFAULT;
-		fi.map = platform_features(h->v->vmm, fi.idx);
+		fi.map = platform_features(h->v->vm, fi.idx);
 		return hcall_write(h, hcall_arg(h, 1), &fi, sizeof(fi));
 	default:
 		return -XEN_ENOSYS;
@@ -47,7 +32,7 @@ static long xen_version(struct hcall *h)
 }
 
 /* No periodic timer is ever running: stopping it is done. */
-static long stop_periodic_timer(struct hcall *h, struct vmm_vcpu *t, uint64_t arg)
+static long stop_periodic_timer(struct hcall *h, struct xen_vcpu *t, uint64_t arg)
 {
 	(void)h;
 	(void)t;
@@ -58,7 +43,7 @@ static long stop_periodic_timer(struct hcall *h, struct vmm_vcpu *t, uint64_t ar
 /* VCPUOP_*(cmd, vcpu id, arg): sub-operations on a vCPU, maybe another one. */
 static const struct vcpu_op {
 	uint32_t cmd;
-	long (*fn)(struct hcall *h, struct vmm_vcpu *target, uint64_t arg);
+	long (*fn)(struct hcall *h, struct xen_vcpu *target, uint64_t arg);
 	bool self_only;			/* Xen allows it only on the calling vCPU */
 	bool needs_runstate;		/* -ENOSYS in a VM run without accounting */
 } vcpu_ops[] = {
@@ -76,10 +61,10 @@ static const struct vcpu_op {
 
 static long vcpu_op(struct hcall *h)
 {
-	struct vmm *m = h->v->vmm;
+	struct xen_vm *x = h->v->vm;
 	/* Xen's vcpu_op takes the vCPU id as a 32-bit int */
 	uint64_t cmd = hcall_arg(h, 0), id = (uint32_t)hcall_arg(h, 1);
-	struct vmm_vcpu *t = id < m->nr_vcpus ? &m->vcpus[id] : NULL;
+	struct xen_vcpu *t = id < x->nr_vcpus ? xen_vcpu_at(x, (uint32_t)id) : NULL;
 	size_t i;
 
 	if (!t)
@@ -91,7 +76,7 @@ static long vcpu_op(struct hcall *h)
 			continue;
 		if (op->self_only && t != h->v)
 			return -XEN_EINVAL;
-		if (op->needs_runstate && !m->cfg.runstate)
+		if (op->needs_runstate && !x->runstate)
 			return -XEN_ENOSYS;
 		return op->fn(h, t, hcall_arg(h, 2));
 	}
@@ -131,22 +116,22 @@ static long dispatch(struct hcall *h, uint64_t nr)
 	long r = call(h, nr);
 
 	atomic_fetch_add_explicit(&h->v->hypercalls, 1, memory_order_relaxed);
-	if (h->v->vmm->trace_hypercalls)
+	if (h->v->vm->trace)
 		fprintf(stderr, "xrs: vCPU %u: hypercall %llu (%#llx, %#llx, %#llx) cpl %u = %ld\n",
 			h->v->id, (unsigned long long)nr, (unsigned long long)h->a[0],
 			(unsigned long long)h->a[1], (unsigned long long)h->a[2], h->cpl, r);
 	return r;
 }
 
-void hcall_from_port(struct vmm_vcpu *v, uint32_t nr)
+void hcall_from_port(struct xen_vcpu *v, uint32_t nr)
 {
-	struct hcall h = { .v = v, .lm = atomic_load(&v->vmm->long_mode) };
+	struct hcall h = { .v = v, .lm = atomic_load(&v->vm->long_mode) };
 	struct kvm_sregs sregs;
 	struct kvm_regs regs;
 	long ret;
 
-	if (kvm_cpu_get_regs(&v->cpu, &regs) || kvm_cpu_get_sregs(&v->cpu, &sregs)) {
-		vmm_fail(v, "cannot read registers for hypercall %u", nr);
+	if (kvm_cpu_get_regs(v->cpu, &regs) || kvm_cpu_get_sregs(v->cpu, &sregs)) {
+		xen_fail(v, "cannot read registers for hypercall %u", nr);
 		return;
 	}
 	/* as KVM reads the CPL: SS's DPL, 0 in real mode */
@@ -160,17 +145,17 @@ void hcall_from_port(struct vmm_vcpu *v, uint32_t nr)
 	}
 	ret = dispatch(&h, nr);
 	regs.rax = h.lm ? (uint64_t)ret : (uint32_t)ret;
-	if (kvm_cpu_set_regs(&v->cpu, &regs))
-		vmm_fail(v, "cannot write the result of hypercall %u", nr);
+	if (kvm_cpu_set_regs(v->cpu, &regs))
+		xen_fail(v, "cannot write the result of hypercall %u", nr);
 }
 
-void hcall_from_kvm_exit(struct vmm_vcpu *v)
+void hcall_from_kvm_exit(struct xen_vcpu *v)
 {
-	struct kvm_xen_exit *x = &v->cpu.run->xen;
+	struct kvm_xen_exit *x = &v->cpu->run->xen;
 	struct hcall h = { .v = v, .lm = x->u.hcall.longmode != 0, .cpl = x->u.hcall.cpl };
 
 	if (x->type != KVM_EXIT_XEN_HCALL) {
-		vmm_fail(v, "KVM_EXIT_XEN of type %u", x->type);
+		xen_fail(v, "KVM_EXIT_XEN of type %u", x->type);
 		return;
 	}
 	memcpy(h.a, x->u.hcall.params, sizeof(h.a));

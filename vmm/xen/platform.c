@@ -2,9 +2,10 @@
 #include <errno.h>
 #include <string.h>
 #include <sys/ioctl.h>
-#include "vmm.h"
-#include "xen/hypercall.h"
+#include "xen/hcall.h"
 #include "xen/platform.h"
+#include "xen/runstate.h"
+#include "xen/xen.h"
 
 /* What Linux needs from KVM's Xen support: the hypercalls, shared_info, events. */
 #define NEEDED	(KVM_XEN_HVM_CONFIG_INTERCEPT_HCALL | KVM_XEN_HVM_CONFIG_SHARED_INFO | \
@@ -23,7 +24,7 @@ int platform_probe(struct kvm_vm *vm, struct vmm_err *e)
 	return 0;
 }
 
-int platform_init(struct vmm *m, struct vmm_err *e)
+int platform_init(struct xen_vm *x, struct vmm_err *e)
 {
 	struct kvm_xen_hvm_attr lm = { .type = KVM_XEN_ATTR_TYPE_LONG_MODE };
 	/*
@@ -35,49 +36,49 @@ int platform_init(struct vmm *m, struct vmm_err *e)
 		.flags = KVM_XEN_HVM_CONFIG_INTERCEPT_HCALL | KVM_XEN_HVM_CONFIG_EVTCHN_SEND,
 		.msr = XEN_HYPERCALL_MSR,
 	};
-	int r = platform_probe(&m->mc.kvm, e);
+	int r = platform_probe(x->kvm, e);
 
 	if (r)
 		return r;
-	if (ioctl(m->mc.kvm.fd, KVM_XEN_HVM_CONFIG, &hc) < 0)
+	if (ioctl(x->kvm->fd, KVM_XEN_HVM_CONFIG, &hc) < 0)
 		return err_set(e, -errno, "KVM_XEN_HVM_CONFIG with EVTCHN_SEND: %s",
 			       strerror(errno));
-	pthread_mutex_init(&m->xen.lock, NULL);
-	m->xen.on = true;
+	pthread_mutex_init(&x->plat.lock, NULL);
+	x->plat.on = true;
 	/*
 	 * A 64-bit kernel that never writes the hypercall MSR (Linux no longer
 	 * does): KVM's and libxrs's layouts are the 64-bit ones from the start.
 	 */
 	lm.u.long_mode = 1;
-	if (ioctl(m->mc.kvm.fd, KVM_XEN_HVM_SET_ATTR, &lm) < 0)
+	if (ioctl(x->kvm->fd, KVM_XEN_HVM_SET_ATTR, &lm) < 0)
 		return err_set(e, -errno, "KVM Xen LONG_MODE: %s", strerror(errno));
-	atomic_store(&m->long_mode, true);
-	r = runstate_set_long_mode(m, 1);
+	atomic_store(&x->long_mode, true);
+	r = runstate_set_long_mode(x, 1);
 	return r ? err_set(e, r, "libxrs LONG_MODE: %s", xrs_strerror(r)) : 0;
 }
 
-int platform_vcpu_init(struct vmm_vcpu *v, struct vmm_err *e)
+int platform_vcpu_init(struct xen_vcpu *v, struct vmm_err *e)
 {
 	struct kvm_xen_vcpu_attr a = { .type = KVM_XEN_VCPU_ATTR_TYPE_VCPU_ID };
 
-	if (!v->vmm->xen.on)
+	if (!v->vm->plat.on)
 		return 0;
 	a.u.vcpu_id = v->id;
-	if (ioctl(v->cpu.fd, KVM_XEN_VCPU_SET_ATTR, &a) < 0)
+	if (ioctl(v->cpu->fd, KVM_XEN_VCPU_SET_ATTR, &a) < 0)
 		return err_set(e, -errno, "vCPU %u: Xen vCPU id: %s", v->id, strerror(errno));
 	return 0;
 }
 
-void platform_fini(struct vmm *m)
+void platform_fini(struct xen_vm *x)
 {
-	if (m->xen.on)
-		pthread_mutex_destroy(&m->xen.lock);
-	m->xen.on = false;
+	if (x->plat.on)
+		pthread_mutex_destroy(&x->plat.lock);
+	x->plat.on = false;
 }
 
-uint32_t platform_features(const struct vmm *m, uint32_t idx)
+uint32_t platform_features(const struct xen_vm *x, uint32_t idx)
 {
-	if (idx || !m->xen.on)
+	if (idx || !x->plat.on)
 		return 0;
 	return 1u << XENFEAT_writable_page_tables | 1u << XENFEAT_writable_descriptor_tables |
 	       1u << XENFEAT_auto_translated_physmap | 1u << XENFEAT_hvm_callback_vector |
@@ -85,24 +86,24 @@ uint32_t platform_features(const struct vmm *m, uint32_t idx)
 }
 
 /* On @t's thread (task.h): KVM's vcpu_info for it, recorded only once KVM took it. */
-static int set_vcpu_info(struct vmm_vcpu *t, void *arg)
+static int set_vcpu_info(struct xen_vcpu *t, void *arg)
 {
 	struct kvm_xen_vcpu_attr a = { .type = KVM_XEN_VCPU_ATTR_TYPE_VCPU_INFO };
 	const uint64_t *gpa = arg;
 
 	a.u.gpa = *gpa;
-	if (ioctl(t->cpu.fd, KVM_XEN_VCPU_SET_ATTR, &a) < 0)
+	if (ioctl(t->cpu->fd, KVM_XEN_VCPU_SET_ATTR, &a) < 0)
 		return -errno;
-	t->xen.vcpu_info = *gpa;
+	t->vcpu_info = *gpa;
 	return 0;
 }
 
 /* Until it registers its own, vCPU @t's vcpu_info is its slot in shared_info. */
-static int default_vcpu_info(struct vmm_vcpu *t, void *arg)
+static int default_vcpu_info(struct xen_vcpu *t, void *arg)
 {
 	uint64_t gpa = *(const uint64_t *)arg + (uint64_t)t->id * VCPU_INFO_SIZE;
 
-	return t->xen.vcpu_info ? 0 : set_vcpu_info(t, &gpa);
+	return t->vcpu_info ? 0 : set_vcpu_info(t, &gpa);
 }
 
 /* XENMEM_add_to_physmap(XENMAPSPACE_shared_info): where shared_info lives. */
@@ -110,56 +111,56 @@ long platform_memory_op(struct hcall *h)
 {
 	struct { uint16_t domid, size; uint32_t space; uint64_t idx, gpfn; } xatp;
 	struct kvm_xen_hvm_attr a = { .type = KVM_XEN_ATTR_TYPE_SHARED_INFO };
-	struct vmm *m = h->v->vmm;
+	struct xen_vm *x = h->v->vm;
 	uint64_t gpa;
 	uint32_t i;
 	long r = 0;
 
-	if (!m->xen.on || hcall_arg(h, 0) != XENMEM_add_to_physmap)
+	if (!x->plat.on || hcall_arg(h, 0) != XENMEM_add_to_physmap)
 		return -XEN_ENOSYS;
 	if (hcall_read(h, hcall_arg(h, 1), &xatp, sizeof(xatp)))
 		return -XEN_EFAULT;
 	if (xatp.space != XENMAPSPACE_shared_info)
 		return -XEN_ENOSYS;		/* grant tables: Linux does without */
-	if (xatp.gpfn > UINT64_MAX / MEM_PAGE || !mem_ram(&m->mc.mem, xatp.gpfn * MEM_PAGE,
+	if (xatp.gpfn > UINT64_MAX / MEM_PAGE || !mem_ram(x->mem, xatp.gpfn * MEM_PAGE,
 							   MEM_PAGE))
 		return -XEN_EINVAL;
 	gpa = xatp.gpfn * MEM_PAGE;
-	pthread_mutex_lock(&m->xen.lock);
+	pthread_mutex_lock(&x->plat.lock);
 	a.u.shared_info.gfn = xatp.gpfn;
-	if (ioctl(m->mc.kvm.fd, KVM_XEN_HVM_SET_ATTR, &a) < 0)
+	if (ioctl(x->kvm->fd, KVM_XEN_HVM_SET_ATTR, &a) < 0)
 		r = -XEN_EINVAL;
 	else
-		m->xen.shared_info = gpa;
-	pthread_mutex_unlock(&m->xen.lock);
+		x->plat.shared_info = gpa;
+	pthread_mutex_unlock(&x->plat.lock);
 	/*
 	 * KVM keeps the pvclock only where it is told, and Linux reads vCPU
 	 * 0's at once: each of the first 32 gets its slot until it registers
 	 * its own, set on its own thread.
 	 */
-	for (i = 0; !r && i < m->nr_vcpus && i < SHINFO_VCPUS; i++)
-		if (vcpu_run_on(h->v, &m->vcpus[i], default_vcpu_info, &gpa))
+	for (i = 0; !r && i < x->nr_vcpus && i < SHINFO_VCPUS; i++)
+		if (xen_run_on(h->v, xen_vcpu_at(x, i), default_vcpu_info, &gpa))
 			r = -XEN_EINVAL;
 	return r;
 }
 
 /* VCPUOP_register_vcpu_info: { mfn, offset, rsvd }, the 64 bytes in one page of RAM. */
-long platform_register_vcpu_info(struct hcall *h, struct vmm_vcpu *t, uint64_t arg)
+long platform_register_vcpu_info(struct hcall *h, struct xen_vcpu *t, uint64_t arg)
 {
 	struct { uint64_t mfn; uint32_t offset, rsvd; } vi;
-	struct vmm *m = h->v->vmm;
+	struct xen_vm *x = h->v->vm;
 	uint64_t gpa;
 
-	if (!m->xen.on)
+	if (!x->plat.on)
 		return -XEN_ENOSYS;
 	if (hcall_read(h, arg, &vi, sizeof(vi)))
 		return -XEN_EFAULT;
 	if (vi.offset > MEM_PAGE - VCPU_INFO_SIZE || vi.mfn > UINT64_MAX / MEM_PAGE - 1)
 		return -XEN_EINVAL;
 	gpa = vi.mfn * MEM_PAGE + vi.offset;
-	if (!mem_ram(&m->mc.mem, gpa, VCPU_INFO_SIZE))
+	if (!mem_ram(x->mem, gpa, VCPU_INFO_SIZE))
 		return -XEN_EINVAL;
-	return vcpu_run_on(h->v, t, set_vcpu_info, &gpa) ? -XEN_EINVAL : 0;
+	return xen_run_on(h->v, t, set_vcpu_info, &gpa) ? -XEN_EINVAL : 0;
 }
 
 /* HVMOP_set_param(HVM_PARAM_CALLBACK_IRQ, vector): the upcall vector. */
@@ -167,10 +168,10 @@ long platform_hvm_op(struct hcall *h)
 {
 	struct { uint16_t domid, pad; uint32_t index; uint64_t value; } p;
 	struct kvm_xen_hvm_attr a = { .type = KVM_XEN_ATTR_TYPE_UPCALL_VECTOR };
-	struct vmm *m = h->v->vmm;
+	struct xen_vm *x = h->v->vm;
 	uint64_t cmd = hcall_arg(h, 0);
 
-	if (!m->xen.on || (cmd != HVMOP_set_param && cmd != HVMOP_get_param))
+	if (!x->plat.on || (cmd != HVMOP_set_param && cmd != HVMOP_get_param))
 		return -XEN_ENOSYS;
 	if (hcall_read(h, hcall_arg(h, 1), &p, sizeof(p)))
 		return -XEN_EFAULT;
@@ -180,5 +181,5 @@ long platform_hvm_op(struct hcall *h)
 	    (uint8_t)p.value < 0x10)
 		return -XEN_EINVAL;
 	a.u.vector = (uint8_t)p.value;
-	return ioctl(m->mc.kvm.fd, KVM_XEN_HVM_SET_ATTR, &a) < 0 ? -XEN_EINVAL : 0;
+	return ioctl(x->kvm->fd, KVM_XEN_HVM_SET_ATTR, &a) < 0 ? -XEN_EINVAL : 0;
 }

@@ -1,115 +1,108 @@
 // SPDX-License-Identifier: MIT
 #include <errno.h>
 #include <string.h>
-#include "abi.h"
-#include "vmm.h"
-#include "xen/hypercall.h"
+#include <xrs/abi.h>
+#include "xen/hcall.h"
 #include "xen/runstate.h"
+#include "xen/xen.h"
 
-/*
- * Above any RAM, with a gap: the test guests have at most 1 GiB; the PC
- * at most 3 GiB, then its APICs' hole, so its windows start at 4 GiB.
- */
-#define TESTBOX_WINDOWS	((uint64_t)G_VMM_PRIVATE)
-#define PC_WINDOWS	(1ull << 32)
 #define WINDOW_SIZE	(2 * MEM_PAGE)
 
-static uint64_t window_gpa(const struct vmm_vcpu *v)
+static uint64_t window_gpa(const struct xen_vcpu *v)
 {
-	return v->vmm->windows_gpa + (uint64_t)v->id * WINDOW_SIZE;
+	return v->vm->windows_gpa + (uint64_t)v->id * WINDOW_SIZE;
 }
 
-int runstate_vm_init(struct vmm *m, struct vmm_err *e)
+int runstate_vm_init(struct xen_vm *x, struct vmm_err *e)
 {
-	struct xrs_vm_params p = { .vm_fd = m->mc.kvm.fd, .backend = m->cfg.backend };
-	const struct mem_region *ram = mem_ram_region(&m->mc.mem), *win;
+	struct xrs_vm_params p = { .vm_fd = x->kvm->fd, .backend = x->backend };
+	const struct mem_region *ram = mem_ram_region(x->mem), *win;
 	struct xrs_vm_info info;
 	int r;
 
-	r = xrs_vm_create(&p, &m->xrs);
-	if (r == -EOPNOTSUPP && m->cfg.backend == XRS_BACKEND_KERNEL)
+	r = xrs_vm_create(&p, &x->xrs);
+	if (r == -EOPNOTSUPP && x->backend == XRS_BACKEND_KERNEL)
 		return err_set(e, r, "--backend kernel: this KVM has no "
 			       "KVM_XEN_HVM_CONFIG_RUNSTATE (a kernel without CONFIG_KVM_XEN)");
 	if (r)
 		return err_set(e, r, "libxrs: %s", xrs_strerror(r));
-	r = m->cfg.publish ? xrs_vm_publish(m->xrs, m->cfg.publish) : 0;
+	r = x->publish ? xrs_vm_publish(x->xrs, x->publish) : 0;
 	if (r == -EEXIST)
 		return err_set(e, r, "--publish: a running VM publishes '%s' already "
-			       "(give this one another --name)", m->cfg.publish);
+			       "(give this one another --name)", x->publish);
 	if (r == -EOPNOTSUPP)
 		return err_set(e, r, "--publish: the kernel backend keeps the accounting "
 			       "in KVM; only the user backend publishes it");
 	if (r)
 		return err_set(e, r, "--publish: %s", xrs_strerror(r));
-	if (xrs_check_extension(m->xrs, KVM_CAP_XEN_HVM) <= 0)
+	if (xrs_check_extension(x->xrs, KVM_CAP_XEN_HVM) <= 0)
 		return err_set(e, -EOPNOTSUPP,
 			       "libxrs: no runstate support here (no schedstat run_delay?)");
-	r = xrs_vm_get_info(m->xrs, &info);
+	r = xrs_vm_get_info(x->xrs, &info);
 	if (r)
 		return err_set(e, r, "libxrs: %s", xrs_strerror(r));
-	m->cfg.backend = info.backend;		/* what AUTO chose */
-	m->kernel_xen = info.backend == XRS_BACKEND_KERNEL;
+	x->backend = info.backend;		/* what AUTO chose */
+	x->kernel_xen = info.backend == XRS_BACKEND_KERNEL;
 
-	m->windows_gpa = m->cfg.board == VMM_BOARD_PC ? PC_WINDOWS : TESTBOX_WINDOWS;
-	r = mem_add_private(&m->mc.mem, "runstate windows", m->windows_gpa,
-			    (uint64_t)m->nr_vcpus * WINDOW_SIZE, m->kernel_xen, e);
+	r = mem_add_private(x->mem, "runstate windows", x->windows_gpa,
+			    (uint64_t)x->nr_vcpus * WINDOW_SIZE, x->kernel_xen, e);
 	if (r)
 		return r;
-	win = mem_region_at(&m->mc.mem, m->windows_gpa);
-	m->windows = win->hva;
-	if (!m->kernel_xen) {
-		r = xrs_vm_map_memory(m->xrs, ram->gpa, ram->size, ram->hva);
+	win = mem_region_at(x->mem, x->windows_gpa);
+	x->windows = win->hva;
+	if (!x->kernel_xen) {
+		r = xrs_vm_map_memory(x->xrs, ram->gpa, ram->size, ram->hva);
 		if (!r)
-			r = xrs_vm_map_memory(m->xrs, win->gpa, win->size, win->hva);
+			r = xrs_vm_map_memory(x->xrs, win->gpa, win->size, win->hva);
 		if (r)
 			return err_set(e, r, "libxrs: map guest memory: %s", xrs_strerror(r));
 	}
 	return 0;
 }
 
-void runstate_vm_fini(struct vmm *m)
+void runstate_vm_fini(struct xen_vm *x)
 {
-	xrs_vm_destroy(m->xrs);
-	m->xrs = NULL;
+	xrs_vm_destroy(x->xrs);
+	x->xrs = NULL;
 }
 
-int runstate_vcpu_init(struct vmm_vcpu *v, struct vmm_err *e)
+int runstate_vcpu_init(struct xen_vcpu *v, struct vmm_err *e)
 {
-	struct vmm *m = v->vmm;
+	struct xen_vm *x = v->vm;
 	int r;
 
 	v->rs.area_gpa = KVM_XEN_INVALID_GPA;
-	if (!m->xrs)
+	if (!x->xrs)
 		return 0;
-	v->rs.window = m->windows + (uint64_t)v->id * WINDOW_SIZE;
-	r = xrs_vcpu_create(m->xrs, v->id, v->cpu.fd, &v->rs.xrs);
+	v->rs.window = x->windows + (uint64_t)v->id * WINDOW_SIZE;
+	r = xrs_vcpu_create(x->xrs, v->id, v->cpu->fd, &v->rs.xrs);
 	return r ? err_set(e, r, "libxrs vCPU %u: %s", v->id, xrs_strerror(r)) : 0;
 }
 
-void runstate_vcpu_fini(struct vmm_vcpu *v)
+void runstate_vcpu_fini(struct xen_vcpu *v)
 {
 	xrs_vcpu_destroy(v->rs.xrs);
 	v->rs.xrs = NULL;
 }
 
-int runstate_bind(struct vmm_vcpu *v)
+int runstate_bind(struct xen_vcpu *v)
 {
 	return v->rs.xrs ? xrs_vcpu_bind_thread(v->rs.xrs) : 0;
 }
 
-void runstate_enter(struct vmm_vcpu *v)
+void runstate_enter(struct xen_vcpu *v)
 {
 	if (v->rs.xrs)
 		xrs_vcpu_enter(v->rs.xrs);
 }
 
-void runstate_exit(struct vmm_vcpu *v)
+void runstate_exit(struct xen_vcpu *v)
 {
 	if (v->rs.xrs)
 		xrs_vcpu_exit(v->rs.xrs);
 }
 
-void runstate_set(struct vmm_vcpu *v, uint32_t state)
+void runstate_set(struct xen_vcpu *v, uint32_t state)
 {
 	struct kvm_xen_vcpu_attr a = { .type = KVM_XEN_VCPU_ATTR_TYPE_RUNSTATE_CURRENT };
 	int r;
@@ -119,10 +112,10 @@ void runstate_set(struct vmm_vcpu *v, uint32_t state)
 	a.u.runstate.state = state;
 	r = xrs_vcpu_set_attr(v->rs.xrs, &a);
 	if (r)
-		vmm_fail(v, "RUNSTATE_CURRENT %u: %s", state, xrs_strerror(r));
+		xen_fail(v, "RUNSTATE_CURRENT %u: %s", state, xrs_strerror(r));
 }
 
-void runstate_book_to_now(struct vmm_vcpu *v)
+void runstate_book_to_now(struct xen_vcpu *v)
 {
 	struct kvm_xen_vcpu_attr a = { .type = KVM_XEN_VCPU_ATTR_TYPE_RUNSTATE_CURRENT };
 
@@ -130,17 +123,17 @@ void runstate_book_to_now(struct vmm_vcpu *v)
 		runstate_set(v, (uint32_t)a.u.runstate.state);
 }
 
-int runstate_get(struct vmm_vcpu *v, struct kvm_xen_vcpu_attr *d)
+int runstate_get(struct xen_vcpu *v, struct kvm_xen_vcpu_attr *d)
 {
 	memset(d, 0, sizeof(*d));
 	d->type = KVM_XEN_VCPU_ATTR_TYPE_RUNSTATE_DATA;
 	return v->rs.xrs ? xrs_vcpu_get_attr(v->rs.xrs, d) : -ENODEV;
 }
 
-int runstate_area_times(struct vmm_vcpu *v, uint64_t times[4])
+int runstate_area_times(struct xen_vcpu *v, uint64_t times[4])
 {
-	const struct mem_region *r = mem_region_at(&v->vmm->mc.mem, v->rs.area_gpa);
-	bool lm = atomic_load(&v->vmm->long_mode);
+	const struct mem_region *r = mem_region_at(v->vm->mem, v->rs.area_gpa);
+	bool lm = atomic_load(&v->vm->long_mode);
 	uint64_t len = lm ? XRS_RUNSTATE_SIZE : XRS_RUNSTATE_SIZE_COMPAT;
 	uint64_t off;
 
@@ -155,16 +148,16 @@ int runstate_area_times(struct vmm_vcpu *v, uint64_t times[4])
 	return 0;
 }
 
-int runstate_set_long_mode(struct vmm *m, int long_mode)
+int runstate_set_long_mode(struct xen_vm *x, int long_mode)
 {
 	struct kvm_xen_hvm_attr a = { .type = KVM_XEN_ATTR_TYPE_LONG_MODE };
 
 	a.u.long_mode = (uint8_t)long_mode;
-	return m->xrs ? xrs_vm_set_attr(m->xrs, &a) : 0;
+	return x->xrs ? xrs_vm_set_attr(x->xrs, &a) : 0;
 }
 
 /* SET RUNSTATE_ADDR for @t; on its thread, its lock held (task.h). */
-static long set_area(struct vmm_vcpu *t, uint64_t gpa)
+static long set_area(struct xen_vcpu *t, uint64_t gpa)
 {
 	struct kvm_xen_vcpu_attr a = { .type = KVM_XEN_VCPU_ATTR_TYPE_RUNSTATE_ADDR };
 	long r;
@@ -181,10 +174,10 @@ static long set_area(struct vmm_vcpu *t, uint64_t gpa)
  * first, which waits for a write in flight (libxrs's vCPU lock, KVM's page
  * cache lock). On its thread, its lock held.
  */
-static long set_area_in_window(struct vmm_vcpu *t, uint64_t page1, uint64_t page2,
+static long set_area_in_window(struct xen_vcpu *t, uint64_t page1, uint64_t page2,
 			       uint64_t offset)
 {
-	struct guest_mem *gm = &t->vmm->mc.mem;
+	struct guest_mem *gm = t->vm->mem;
 	long r = set_area(t, KVM_XEN_INVALID_GPA);
 
 	if (r)
@@ -204,7 +197,7 @@ struct area_req {
 	uint64_t page[2], offset;	/* window: its RAM pages, and where in them */
 };
 
-static int set_area_task(struct vmm_vcpu *t, void *arg)
+static int set_area_task(struct xen_vcpu *t, void *arg)
 {
 	const struct area_req *q = arg;
 
@@ -212,24 +205,24 @@ static int set_area_task(struct vmm_vcpu *t, void *arg)
 				 set_area(t, q->gpa));
 }
 
-int runstate_save_vm(struct vmm *m, bool *long_mode, bool *update_flag)
+int runstate_save_vm(struct xen_vm *x, bool *long_mode, bool *update_flag)
 {
 	struct kvm_xen_hvm_attr a = { .type = KVM_XEN_ATTR_TYPE_LONG_MODE };
 	int r;
 
 	*long_mode = *update_flag = false;
-	if (!m->xrs)
+	if (!x->xrs)
 		return 0;
-	r = xrs_vm_get_attr(m->xrs, &a);
+	r = xrs_vm_get_attr(x->xrs, &a);
 	*long_mode = a.u.long_mode;
 	a.type = KVM_XEN_ATTR_TYPE_RUNSTATE_UPDATE_FLAG;
 	if (!r)
-		r = xrs_vm_get_attr(m->xrs, &a);
+		r = xrs_vm_get_attr(x->xrs, &a);
 	*update_flag = XRS_HVM_ATTR_UPDATE_FLAG(&a);
 	return r;
 }
 
-int runstate_save_vcpu(struct vmm_vcpu *v, struct xen_runstate_saved *out)
+int runstate_save_vcpu(struct xen_vcpu *v, struct xen_runstate_saved *out)
 {
 	int r;
 
@@ -245,24 +238,24 @@ int runstate_save_vcpu(struct vmm_vcpu *v, struct xen_runstate_saved *out)
 	if (out->data.u.runstate.state == XRS_RUNSTATE_RUNNING)
 		out->data.u.runstate.state = XRS_RUNSTATE_RUNNABLE;
 	out->area_gpa = v->rs.area_gpa;
-	if (mem_region_at(&v->vmm->mc.mem, v->rs.area_gpa) != mem_ram_region(&v->vmm->mc.mem))
+	if (mem_region_at(v->vm->mem, v->rs.area_gpa) != mem_ram_region(v->vm->mem))
 		memcpy(out->window_ram, v->rs.window_ram, sizeof(out->window_ram));
 	return 0;
 }
 
-int runstate_restore_vm(struct vmm *m, bool long_mode, bool update_flag)
+int runstate_restore_vm(struct xen_vm *x, bool long_mode, bool update_flag)
 {
 	struct kvm_xen_hvm_attr a = { .type = KVM_XEN_ATTR_TYPE_RUNSTATE_UPDATE_FLAG };
 	int r;
 
-	if (!m->xrs)
+	if (!x->xrs)
 		return 0;
-	r = runstate_set_long_mode(m, long_mode);
+	r = runstate_set_long_mode(x, long_mode);
 	XRS_HVM_ATTR_UPDATE_FLAG(&a) = update_flag;
-	return r ? r : xrs_vm_set_attr(m->xrs, &a);
+	return r ? r : xrs_vm_set_attr(x->xrs, &a);
 }
 
-int runstate_restore_vcpu(struct vmm_vcpu *v, const struct xen_runstate_saved *in)
+int runstate_restore_vcpu(struct xen_vcpu *v, const struct xen_runstate_saved *in)
 {
 	struct area_req q = {
 		.window = in->window_ram[0] || in->window_ram[1], .gpa = in->area_gpa,
@@ -276,7 +269,7 @@ int runstate_restore_vcpu(struct vmm_vcpu *v, const struct xen_runstate_saved *i
 	r = xrs_vcpu_set_attr(v->rs.xrs, &in->data);
 	if (r || in->area_gpa == KVM_XEN_INVALID_GPA)
 		return r;
-	return vcpu_run_on(NULL, v, set_area_task, &q);
+	return xen_run_on(NULL, v, set_area_task, &q);
 }
 
 static uint32_t area_len(const struct hcall *h)
@@ -292,14 +285,14 @@ static uint64_t page_of(uint64_t a)
 /* A guest address's RAM page through the caller's page tables, or -XEN_EFAULT. */
 static long ram_page_of_va(struct hcall *h, uint64_t va, uint64_t *gpa)
 {
-	if (kvm_cpu_translate(&h->v->cpu, va, gpa) || !mem_ram(&h->v->vmm->mc.mem, page_of(*gpa),
+	if (kvm_cpu_translate(h->v->cpu, va, gpa) || !mem_ram(h->v->vm->mem, page_of(*gpa),
 								MEM_PAGE))
 		return -XEN_EFAULT;
 	return 0;
 }
 
 /* VCPUOP_register_runstate_memory_area: a guest virtual address. */
-long runstate_register_va(struct hcall *h, struct vmm_vcpu *t, uint64_t arg)
+long runstate_register_va(struct hcall *h, struct xen_vcpu *t, uint64_t arg)
 {
 	struct area_req q = { .gpa = KVM_XEN_INVALID_GPA };	/* va 0: unregister */
 	uint64_t va, gpa2;
@@ -326,41 +319,41 @@ long runstate_register_va(struct hcall *h, struct vmm_vcpu *t, uint64_t arg)
 			q.page[1] = page_of(gpa2);
 		}
 	}
-	return vcpu_run_on(h->v, t, set_area_task, &q);
+	return xen_run_on(h->v, t, set_area_task, &q);
 }
 
 /*
  * VCPUOP_register_runstate_phys_area (Xen 4.18): a guest physical address,
  * which must be RAM, as much of it as the area's layout covers.
  */
-long runstate_register_pa(struct hcall *h, struct vmm_vcpu *t, uint64_t arg)
+long runstate_register_pa(struct hcall *h, struct xen_vcpu *t, uint64_t arg)
 {
 	struct area_req q;
 
 	if (hcall_read(h, arg, &q.gpa, sizeof(q.gpa)))
 		return -XEN_EFAULT;
-	if (q.gpa != ~0ull && !mem_ram(&h->v->vmm->mc.mem, q.gpa, area_len(h)))
+	if (q.gpa != ~0ull && !mem_ram(h->v->vm->mem, q.gpa, area_len(h)))
 		return -XEN_EFAULT;
 	q.window = false;
 	if (q.gpa == ~0ull)
 		q.gpa = KVM_XEN_INVALID_GPA;
-	return vcpu_run_on(h->v, t, set_area_task, &q);
+	return xen_run_on(h->v, t, set_area_task, &q);
 }
 
-static int get_task(struct vmm_vcpu *t, void *arg)
+static int get_task(struct xen_vcpu *t, void *arg)
 {
 	return runstate_get(t, arg);
 }
 
 /* VCPUOP_get_runstate_info: the area's contents, written where the guest asks. */
-long runstate_get_info(struct hcall *h, struct vmm_vcpu *t, uint64_t arg)
+long runstate_get_info(struct hcall *h, struct xen_vcpu *t, uint64_t arg)
 {
 	uint8_t img[XRS_RUNSTATE_SIZE] = { 0 };
 	unsigned int ofs = h->lm ? XRS_RUNSTATE_TIMES_OFS : XRS_RUNSTATE_TIMES_OFS_COMPAT;
 	struct kvm_xen_vcpu_attr d;
 	int32_t state;
 
-	if (vcpu_run_on(h->v, t, get_task, &d))
+	if (xen_run_on(h->v, t, get_task, &d))
 		return -XEN_EINVAL;
 	state = (int32_t)d.u.runstate.state;
 	memcpy(img, &state, sizeof(state));
@@ -373,11 +366,11 @@ long runstate_vm_assist(struct hcall *h)
 {
 	struct kvm_xen_hvm_attr a = { .type = KVM_XEN_ATTR_TYPE_RUNSTATE_UPDATE_FLAG };
 	uint64_t cmd = hcall_arg(h, 0), type = hcall_arg(h, 1);
-	struct vmm *m = h->v->vmm;
+	struct xen_vm *x = h->v->vm;
 
-	if (type != VMASST_TYPE_runstate_update_flag || !m->xrs || !m->cfg.update_flag ||
+	if (type != VMASST_TYPE_runstate_update_flag || !x->xrs || !x->update_flag ||
 	    (cmd != VMASST_CMD_enable && cmd != VMASST_CMD_disable))
 		return -XEN_EINVAL;
 	XRS_HVM_ATTR_UPDATE_FLAG(&a) = cmd == VMASST_CMD_enable;
-	return xrs_vm_set_attr(m->xrs, &a) ? -XEN_EINVAL : 0;
+	return xrs_vm_set_attr(x->xrs, &a) ? -XEN_EINVAL : 0;
 }

@@ -8,33 +8,25 @@
 #ifndef XRS_VMM_XEN_SCHED_H
 #define XRS_VMM_XEN_SCHED_H
 
-#include <stdbool.h>
 #include <stdint.h>
-#include "xen-abi/xen.h"
 
+/* Its state is struct xen_sched_vcpu (xen.h), under the vCPU's lock. */
 struct hcall;
-struct vmm_vcpu;
-
-/* Per vCPU, under vmm_vcpu.lock. */
-struct xen_sched_vcpu {
-	bool up;			/* VCPUOP_down / VCPUOP_up */
-	uint64_t up_at_ns;		/* when VCPUOP_up brought it back (kvmclock) */
-	uint64_t timer_ns;		/* singleshot timer deadline (kvmclock), 0: none */
-};
+struct xen_vcpu;
 
 long sched_op(struct hcall *h);
 long sched_set_timer_op(struct hcall *h);
-long sched_vcpu_up(struct hcall *h, struct vmm_vcpu *t, uint64_t arg);
-long sched_vcpu_down(struct hcall *h, struct vmm_vcpu *t, uint64_t arg);
-long sched_vcpu_is_up(struct hcall *h, struct vmm_vcpu *t, uint64_t arg);
-long sched_singleshot_timer(struct hcall *h, struct vmm_vcpu *t, uint64_t arg);
-long sched_stop_singleshot_timer(struct hcall *h, struct vmm_vcpu *t, uint64_t arg);
+long sched_vcpu_up(struct hcall *h, struct xen_vcpu *t, uint64_t arg);
+long sched_vcpu_down(struct hcall *h, struct xen_vcpu *t, uint64_t arg);
+long sched_vcpu_is_up(struct hcall *h, struct xen_vcpu *t, uint64_t arg);
+long sched_singleshot_timer(struct hcall *h, struct xen_vcpu *t, uint64_t arg);
+long sched_stop_singleshot_timer(struct hcall *h, struct xen_vcpu *t, uint64_t arg);
 
 /* Wait, blocked, until the vCPU's timer fires or the VM stops (SCHEDOP_block, HLT). */
-void sched_block(struct vmm_vcpu *v);
+void sched_block(struct xen_vcpu *v);
 /* Wait, offline, while the vCPU is down. Called with v->lock held. */
-void sched_wait_up(struct vmm_vcpu *v);
+void sched_wait_up(struct xen_vcpu *v);
 /* Wake @v from a block or a wait (the VM stops). */
-void sched_wake(struct vmm_vcpu *v);
+void sched_wake(struct xen_vcpu *v);
 
 #endif
