@@ -11,6 +11,7 @@
 #include "tools.h"
 #include "util/stats-name.h"
 #include "vmm.h"
+#include "vmm/pc/layout.h"
 #include "vmm/pc/mptable.h"
 #include "vmm/pc/pc.h"
 

@@ -48,7 +48,7 @@ int machine_open_pc(struct machine *mc, const struct linux_image *li, uint32_t n
 			  (xen ? 0 : XEN_CPUID_NONE);
 	r = kvm_vm_open(&mc->kvm, dev, e);
 	if (!r)
-		r = pc_open(mc, li, nr_vcpus, e);
+		r = pc_open(&mc->kvm, &mc->mem, li, nr_vcpus, &mc->pc, e);
 	if (!r)
 		r = xen_cpuid(&mc->kvm, mc->cpuid_flags, &mc->cpuid, e);
 	if (r)
@@ -58,7 +58,8 @@ int machine_open_pc(struct machine *mc, const struct linux_image *li, uint32_t n
 
 void machine_close(struct machine *mc)
 {
-	pc_close(mc);
+	pc_close(mc->pc);
+	mc->pc = NULL;
 	mem_fini(&mc->mem);
 	kvm_vm_close(&mc->kvm);
 	free(mc->cpuid);
@@ -77,7 +78,7 @@ int machine_cpu_open(struct machine *mc, struct kvm_cpu *c, uint32_t id, struct 
 	if (!r)
 		r = xen_cpuid_set(c, mc->cpuid, mc->cpuid_flags, e);
 	if (!r)
-		r = mc->board == VMM_BOARD_PC ? pc_cpu_boot(mc, c, e) : boot_cpu(c, mc->bits, e);
+		r = mc->board == VMM_BOARD_PC ? pc_cpu_boot(mc->pc, c, e) : boot_cpu(c, mc->bits, e);
 	if (r && c->fd >= 0)
 		kvm_cpu_close(c);
 	return r;

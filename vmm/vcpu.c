@@ -72,7 +72,7 @@ static void handle_exit(struct vmm_vcpu *v)
 {
 	struct kvm_run *run = v->cpu.run;
 
-	if (v->vmm->mc.board == VMM_BOARD_PC && pc_exit(v))
+	if (v->vmm->mc.board == VMM_BOARD_PC && pc_exit(v->vmm->mc.pc, &v->cpu, v))
 		return;
 	switch (run->exit_reason) {
 	case KVM_EXIT_IO:

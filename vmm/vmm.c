@@ -8,6 +8,7 @@
 #include "abi.h"
 #include "boot.h"
 #include "refresh.h"
+#include "util/schedstat.h"
 #include "vmm.h"
 #include "vmm/pc/mptable.h"
 #include "vmm/pc/pc.h"
@@ -168,6 +169,29 @@ static int vcpu_init(struct vmm *m, struct vmm_vcpu *v, uint32_t id,
 	return r ? r : runstate_vcpu_init(&v->xen, e);
 }
 
+static void pc_end(void *vm, enum pc_end end, const char *why)
+{
+	static const enum vmm_end ends[] = {
+		[PC_END_REBOOT] = VMM_END_REBOOT,
+		[PC_END_TRIPLE_FAULT] = VMM_END_TRIPLE_FAULT,
+		[PC_END_CRASH] = VMM_END_CRASH,
+	};
+
+	vmm_end(vm, ends[end], "%s", why);
+}
+
+static int pc_probe(void *vcpu, uint32_t *id, uint64_t times[4], int64_t *run_delay)
+{
+	struct vmm_vcpu *v = vcpu;
+
+	*id = v->id;
+	*run_delay = v->schedstat_fd >= 0 ? schedstat_run_delay(v->schedstat_fd) : -1;
+	return runstate_area_times(&v->xen, times);
+}
+
+/* What the PC board tells the VMM (pc.h). */
+static const struct pc_ops vmm_pc_ops = { .end = pc_end, .probe = pc_probe };
+
 /* The board's machine, with what it needs checked before any KVM. */
 static int open_board(struct vmm *m, struct vmm_err *e)
 {
@@ -185,7 +209,7 @@ static int open_board(struct vmm *m, struct vmm_err *e)
 		if (!r && cfg->runstate)
 			r = platform_probe(&m->mc.kvm, e);
 		if (!r)
-			pc_attach(m->mc.pc, m, cfg->console);
+			pc_attach(m->mc.pc, cfg->console, &vmm_pc_ops, m);
 		return r;
 	}
 	if (ram < boot_ram_min(cfg->nr_vcpus))

@@ -13,6 +13,7 @@
 #include "harness.h"
 #include "vmm/pc/bzimage.h"
 #include "vmm/pc/linux-boot.h"
+#include "vmm/pc/linux-boot.h"
 #include "vmm/pc/linux-image.h"
 #include "vmm/pc/mptable.h"
 #include "vmm/pc/uart.h"

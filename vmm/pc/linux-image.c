@@ -6,6 +6,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#include "vmm/pc/layout.h"
 #include "vmm/pc/linux-image.h"
 #include "util/msg.h"
 

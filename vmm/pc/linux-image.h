@@ -14,7 +14,6 @@
 #include <stddef.h>
 #include <stdint.h>
 #include "vmm/pc/bzimage.h"
-#include "vmm/pc/linux-boot.h"
 
 struct linux_image {
 	uint8_t *kernel_data;		/* the bzImage file, which bz describes */

@@ -1,18 +1,18 @@
 // SPDX-License-Identifier: MIT
 #include <errno.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
-#include "machine.h"
+#include "kvm.h"
+#include "memory.h"
 #include "util/hosttime.h"
-#include "util/schedstat.h"
-#include "vmm.h"
+#include "vmm/pc/linux-boot.h"
 #include "vmm/pc/linux-image.h"
 #include "vmm/pc/mptable.h"
 #include "vmm/pc/pc.h"
 #include "vmm/pc/uart.h"
-#include "xen/runstate.h"
 
 #define TSS_ADDR	0xfffbd000ull	/* Intel's real-mode helpers, below 4 GiB */
 #define IDENTITY_ADDR	0xfffbc000ull
@@ -26,7 +26,8 @@
 struct pc {
 	struct kvm_vm *kvm;
 	struct kernel_boot kb;
-	struct vmm *m;
+	const struct pc_ops *ops;	/* the VMM's, and its VM */
+	void *vm;
 	FILE *console;
 	pthread_mutex_t lock;		/* the UART and the console's line */
 	struct uart uart;
@@ -64,48 +65,48 @@ static void uart_irq(void *opaque, bool level)
 	ioctl(pc->kvm->fd, KVM_IRQ_LINE, &irq);
 }
 
-int pc_open(struct machine *mc, const struct linux_image *li, uint32_t nr_vcpus,
-	    struct vmm_err *e)
+int pc_open(struct kvm_vm *kvm, struct guest_mem *mem, const struct linux_image *li,
+	    uint32_t nr_vcpus, struct pc **out, struct vmm_err *e)
 {
 	struct kvm_pit_config pit = { .flags = KVM_PIT_SPEAKER_DUMMY };
 	uint64_t ident = IDENTITY_ADDR;
 	struct pc *pc;
 	int r;
 
-	if (ioctl(mc->kvm.fd, KVM_SET_TSS_ADDR, TSS_ADDR) < 0 ||
-	    ioctl(mc->kvm.fd, KVM_SET_IDENTITY_MAP_ADDR, &ident) < 0 ||
-	    ioctl(mc->kvm.fd, KVM_CREATE_IRQCHIP, 0) < 0 ||
-	    ioctl(mc->kvm.fd, KVM_CREATE_PIT2, &pit) < 0)
+	if (ioctl(kvm->fd, KVM_SET_TSS_ADDR, TSS_ADDR) < 0 ||
+	    ioctl(kvm->fd, KVM_SET_IDENTITY_MAP_ADDR, &ident) < 0 ||
+	    ioctl(kvm->fd, KVM_CREATE_IRQCHIP, 0) < 0 ||
+	    ioctl(kvm->fd, KVM_CREATE_PIT2, &pit) < 0)
 		return err_set(e, -errno, "the in-kernel irqchip and PIT: %s", strerror(errno));
-	r = mem_init(&mc->mem, &mc->kvm, li->ram_size, e);
+	r = mem_init(mem, kvm, li->ram_size, e);
 	if (r)
 		return r;
 	pc = calloc(1, sizeof(*pc));
 	if (!pc)
 		return err_set(e, -ENOMEM, "out of memory");
-	pc->kvm = &mc->kvm;
+	pc->kvm = kvm;
 	pc->console = stdout;
 	pthread_mutex_init(&pc->lock, NULL);
 	uart_init(&pc->uart, console_byte, uart_irq, pc);
-	mc->pc = pc;
-	linux_boot_layout(mem_ram_region(&mc->mem)->hva, li, &pc->kb);
-	r = mptable_write(mem_ram(&mc->mem, KB_MPTABLE, mptable_size(nr_vcpus)), KB_MPTABLE,
+	*out = pc;			/* pc_close() it, whatever follows */
+	linux_boot_layout(mem_ram_region(mem)->hva, li, &pc->kb);
+	r = mptable_write(mem_ram(mem, KB_MPTABLE, mptable_size(nr_vcpus)), KB_MPTABLE,
 			  nr_vcpus);
 	return r ? err_set(e, r, "MP tables for %u vCPUs: %s", nr_vcpus, strerror(-r)) : 0;
 }
 
-void pc_close(struct machine *mc)
+void pc_close(struct pc *pc)
 {
-	if (!mc->pc)
+	if (!pc)
 		return;
-	pthread_mutex_destroy(&mc->pc->lock);
-	free(mc->pc);
-	mc->pc = NULL;
+	pthread_mutex_destroy(&pc->lock);
+	free(pc);
 }
 
-void pc_attach(struct pc *pc, struct vmm *m, FILE *console)
+void pc_attach(struct pc *pc, FILE *console, const struct pc_ops *ops, void *vm)
 {
-	pc->m = m;
+	pc->ops = ops;
+	pc->vm = vm;
 	if (console)
 		pc->console = console;
 }
@@ -116,9 +117,9 @@ uint64_t pc_first_output_ns(const struct pc *pc)
 }
 
 /* The bootstrap vCPU at the kernel's 64-bit entry, as the boot protocol asks. */
-int pc_cpu_boot(struct machine *mc, struct kvm_cpu *c, struct vmm_err *e)
+int pc_cpu_boot(const struct pc *pc, struct kvm_cpu *c, struct vmm_err *e)
 {
-	const struct kernel_boot *kb = &mc->pc->kb;
+	const struct kernel_boot *kb = &pc->kb;
 	struct kvm_segment cs = {
 		.limit = 0xffffffff, .selector = KB_BOOT_CS, .type = 11, .present = 1,
 		.s = 1, .l = 1, .g = 1,
@@ -151,46 +152,49 @@ int pc_cpu_boot(struct machine *mc, struct kvm_cpu *c, struct vmm_err *e)
 }
 
 /* The guest reset or triple-faulted: its end, or the panic that led there. */
-static void ended(struct pc *pc, enum vmm_end end, const char *why)
+static void ended(struct pc *pc, enum pc_end end, const char *why)
 {
-	char panic[sizeof(pc->panic)];
+	char panic[sizeof(pc->panic)], msg[sizeof(panic) + 32];
 
 	pthread_mutex_lock(&pc->lock);
 	memcpy(panic, pc->panic, sizeof(panic));
 	pthread_mutex_unlock(&pc->lock);
-	if (panic[0])
-		vmm_end(pc->m, VMM_END_CRASH, "the guest panicked: %s", panic);
-	else
-		vmm_end(pc->m, end, "%s", why);
+	if (panic[0]) {
+		snprintf(msg, sizeof(msg), "the guest panicked: %s", panic);
+		pc->ops->end(pc->vm, PC_END_CRASH, msg);
+	} else {
+		pc->ops->end(pc->vm, end, why);
+	}
 }
 
-/* PC_PROBE_PORT: @v's area and run delay at this exit, on the console. */
-static void probe(struct pc *pc, struct vmm_vcpu *v, uint32_t mark)
+/* PC_PROBE_PORT: @vcpu's area and run delay at this exit, on the console. */
+static void probe(struct pc *pc, void *vcpu, uint32_t mark)
 {
-	int64_t rd = v->schedstat_fd >= 0 ? schedstat_run_delay(v->schedstat_fd) : -1;
 	uint64_t t[4] = { 0 };
-	int r = runstate_area_times(&v->xen, t);
+	uint32_t id = 0;
+	int64_t rd = -1;
+	int r = pc->ops->probe(vcpu, &id, t, &rd);
 
 	pthread_mutex_lock(&pc->lock);
 	if (pc->line_len)		/* a line of the guest's own, cut short here */
 		fputc('\n', pc->console);
 	fprintf(pc->console, "xrs: probe vcpu %u mark %u area_ns %llu %llu %llu %llu "
-		"run_delay_ns %lld%s\n", v->id, mark, (unsigned long long)t[0],
+		"run_delay_ns %lld%s\n", id, mark, (unsigned long long)t[0],
 		(unsigned long long)t[1], (unsigned long long)t[2], (unsigned long long)t[3],
 		(long long)rd, r ? " (no area)" : "");
 	fflush(pc->console);
 	pthread_mutex_unlock(&pc->lock);
 }
 
-static void io(struct pc *pc, struct vmm_vcpu *v, struct kvm_run *run)
+static void io(struct pc *pc, struct kvm_cpu *c, void *vcpu, struct kvm_run *run)
 {
 	uint8_t *data = (uint8_t *)run + run->io.data_offset;
 	uint32_t i;
 
 	if (run->io.port == PC_PROBE_PORT && run->io.direction == KVM_EXIT_IO_OUT &&
 	    run->io.size == 4 && run->io.count == 1) {
-		if (kvm_cpu_io_value(&v->cpu))	/* mark 0: only the exit */
-			probe(pc, v, kvm_cpu_io_value(&v->cpu));
+		if (kvm_cpu_io_value(c))	/* mark 0: only the exit */
+			probe(pc, vcpu, kvm_cpu_io_value(c));
 		return;
 	}
 
@@ -209,7 +213,7 @@ static void io(struct pc *pc, struct vmm_vcpu *v, struct kvm_run *run)
 	}
 	if (run->io.port == I8042_COMMAND && run->io.direction == KVM_EXIT_IO_OUT &&
 	    data[0] == I8042_RESET) {
-		ended(pc, VMM_END_REBOOT, "the guest rebooted");
+		ended(pc, PC_END_REBOOT, "the guest rebooted");
 		return;
 	}
 	/* Nothing else is there: reads float high, writes vanish. */
@@ -217,14 +221,13 @@ static void io(struct pc *pc, struct vmm_vcpu *v, struct kvm_run *run)
 		memset(data, 0xff, (size_t)run->io.count * run->io.size);
 }
 
-bool pc_exit(struct vmm_vcpu *v)
+bool pc_exit(struct pc *pc, struct kvm_cpu *c, void *vcpu)
 {
-	struct pc *pc = v->vmm->mc.pc;
-	struct kvm_run *run = v->cpu.run;
+	struct kvm_run *run = c->run;
 
 	switch (run->exit_reason) {
 	case KVM_EXIT_IO:
-		io(pc, v, run);
+		io(pc, c, vcpu, run);
 		return true;
 	case KVM_EXIT_MMIO:		/* no device there: reads see zeroes */
 		if (!run->mmio.is_write)
@@ -232,7 +235,7 @@ bool pc_exit(struct vmm_vcpu *v)
 		return true;
 	case KVM_EXIT_SHUTDOWN:
 		/* reboot=t ends in a triple fault too; a panic's reboot as well */
-		ended(pc, VMM_END_TRIPLE_FAULT, "the guest triple-faulted (a shutdown exit)");
+		ended(pc, PC_END_TRIPLE_FAULT, "the guest triple-faulted (a shutdown exit)");
 		return true;
 	default:
 		return false;

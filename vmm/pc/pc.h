@@ -34,26 +34,45 @@
  */
 #define PC_PROBE_PORT		0x504
 
-struct machine;
+struct guest_mem;
 struct kvm_cpu;
+struct kvm_vm;
 struct linux_image;
-struct vmm;
-struct vmm_vcpu;
 struct pc;
 
+/* How the guest ended the run, as the PC saw it. */
+enum pc_end {
+	PC_END_REBOOT,			/* the i8042 reset */
+	PC_END_TRIPLE_FAULT,		/* KVM_EXIT_SHUTDOWN */
+	PC_END_CRASH,			/* either, after the console said a panic */
+};
+
+/* What the PC asks of the VMM it runs in (pc_attach). */
+struct pc_ops {
+	/* The guest ended the run: the VM stops. */
+	void (*end)(void *vm, enum pc_end end, const char *why);
+	/*
+	 * PC_PROBE_PORT on @vcpu: its id, its area's four times as its
+	 * guest reads them, its thread's run delay (-1: unknown). 0, or
+	 * -ENOENT with no area registered.
+	 */
+	int (*probe)(void *vcpu, uint32_t *id, uint64_t times[4], int64_t *run_delay);
+};
+
 /*
- * The PC in @mc (its KVM VM open, nothing else): irqchip, PIT, RAM for
- * @li, the kernel laid out, MP tables for @nr_vcpus. 0 or -errno.
+ * A PC on @kvm (open, nothing else): irqchip, PIT, RAM in @mem for @li,
+ * the kernel laid out, MP tables for @nr_vcpus. 0 or -errno; either way
+ * *@out, if set, is to be pc_close()d.
  */
-int pc_open(struct machine *mc, const struct linux_image *li, uint32_t nr_vcpus,
-	    struct vmm_err *e);
-void pc_close(struct machine *mc);
+int pc_open(struct kvm_vm *kvm, struct guest_mem *mem, const struct linux_image *li,
+	    uint32_t nr_vcpus, struct pc **out, struct vmm_err *e);
+void pc_close(struct pc *pc);
 /* vCPU @c's registers: the bootstrap one at the entry; 0 or -errno. */
-int pc_cpu_boot(struct machine *mc, struct kvm_cpu *c, struct vmm_err *e);
-/* Where ttyS0 goes, and the VM its ends are told to. */
-void pc_attach(struct pc *pc, struct vmm *m, FILE *console);
-/* An exit of a PC vCPU: true if the board answered it. */
-bool pc_exit(struct vmm_vcpu *v);
+int pc_cpu_boot(const struct pc *pc, struct kvm_cpu *c, struct vmm_err *e);
+/* Where ttyS0 goes, and the VMM (@ops, its @vm) the board tells and asks. */
+void pc_attach(struct pc *pc, FILE *console, const struct pc_ops *ops, void *vm);
+/* An exit of vCPU @c (the VMM's @vcpu): true if the board answered it. */
+bool pc_exit(struct pc *pc, struct kvm_cpu *c, void *vcpu);
 /* CLOCK_MONOTONIC ns when ttyS0 first spoke, or 0. */
 uint64_t pc_first_output_ns(const struct pc *pc);
 
