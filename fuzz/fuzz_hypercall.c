@@ -29,6 +29,7 @@
 #include "fake-kvm.h"
 #include "input.h"
 #include "vmm.h"
+#include "xen-abi/xen.h"
 #include "xen/hypercall.h"
 #include "xen/platform.h"
 #include "xen/runstate.h"

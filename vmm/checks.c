@@ -3,7 +3,7 @@
 #include <string.h>
 #include "abi.h"
 #include "checks.h"
-#include "vmm.h"
+#include "vm.h"
 #include "xen/runstate.h"
 
 static void host_check(struct vmm_vcpu *v, bool ok)

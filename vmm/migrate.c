@@ -5,7 +5,7 @@
 #include "abi.h"
 #include "migrate.h"
 #include "util/hosttime.h"
-#include "vmm.h"
+#include "vm.h"
 #include "xen/runstate.h"
 
 static int save_vcpu(struct vmm_vcpu *v, struct vmm_vcpu_state *st, struct vmm_err *e)

@@ -3,7 +3,7 @@
 #include <sched.h>
 #include "refresh.h"
 #include "util/hosttime.h"
-#include "vmm.h"
+#include "vm.h"
 
 void *refresh_thread(void *arg)
 {

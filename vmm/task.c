@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 #include <errno.h>
 #include "task.h"
-#include "vmm.h"
+#include "vm.h"
 #include "xen/sched.h"
 
 int vcpu_run_on(struct vmm_vcpu *self, struct vmm_vcpu *t, vcpu_task_fn fn, void *arg)

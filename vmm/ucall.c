@@ -3,7 +3,7 @@
 #include <string.h>
 #include "abi.h"
 #include "ucall.h"
-#include "vmm.h"
+#include "vm.h"
 
 /* A string the guest names by address, at most @max bytes of RAM; "?" if none. */
 static const char *guest_string(struct vmm *m, uint64_t gpa, size_t max, size_t *len)

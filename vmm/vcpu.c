@@ -1,16 +1,17 @@
 // SPDX-License-Identifier: MIT
 #include <errno.h>
-#include <signal.h>
 #include <string.h>
-#include <sys/syscall.h>
 #include <unistd.h>
 #include "abi.h"
 #include "ucall.h"
 #include "util/hosttime.h"
 #include "util/pin.h"
 #include "util/schedstat.h"
-#include "vmm.h"
+#include "task.h"
+#include "vcpu.h"
+#include "vm.h"
 #include "vmm/pc/pc.h"
+#include "xen-abi/xen.h"
 #include "xen/hcall-page.h"
 #include "xen/hypercall.h"
 #include "xen/runstate.h"
@@ -20,30 +21,6 @@ static void hook(struct vmm_vcpu *v, void (*fn)(struct vmm_vcpu *))
 {
 	if (fn)
 		fn(v);
-}
-
-static void on_kick(int sig)
-{
-	(void)sig;	/* only there to interrupt KVM_RUN */
-}
-
-void vcpu_kick_init(void)
-{
-	struct sigaction sa = { .sa_handler = on_kick };
-
-	sigaction(SIGUSR1, &sa, NULL);
-}
-
-void vcpu_kick(struct vmm_vcpu *v)
-{
-	pid_t tid;
-
-	atomic_store(&v->kick_pending, true);
-	tid = atomic_load(&v->tid);
-	/* Either KVM_RUN sees immediate_exit, or the signal interrupts it. */
-	__atomic_store_n(&v->cpu.run->immediate_exit, 1, __ATOMIC_SEQ_CST);
-	if (tid)
-		syscall(SYS_tgkill, getpid(), tid, SIGUSR1);
 }
 
 static void handle_io(struct vmm_vcpu *v)

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 #include <stddef.h>
-#include "vmm.h"
+#include "task.h"
+#include "vm.h"
 #include "xen-ops.h"
 
 static const struct vmm *vmm_of(const struct xen_vm *x)

@@ -24,6 +24,7 @@
 #include "fake-kvm.h"
 #include "harness.h"
 #include "vmm.h"
+#include "xen-abi/xen.h"
 #include "xen/hypercall.h"
 #include "xen/platform.h"
 #include "xen/runstate.h"

@@ -12,6 +12,7 @@
 #include <string.h>
 #include <unistd.h>
 #include "harness.h"
+#include "task.h"
 #include "vmm.h"
 
 #define NR_VCPUS	2
