@@ -84,11 +84,14 @@ static int set_current(struct xrs_vcpu *v, uint64_t state, const struct sample *
 static int set_data(struct xrs_vcpu *v, const struct rs_fields *f, const struct sample *t)
 {
 	int r = rs_check_data(f, t->now);
+	struct steal_sample s = t->steal;
 
 	if (r)
 		return r;
+	vcpu_take_sample(v, &s);
 	/* No guest write: the next update refreshes the guest's copy. */
-	rs_set_data(&v->rs, f, vcpu_take_sample(v, &t->steal));
+	rs_set_data(&v->rs, f, s.rd);
+	v->rs.last_halt = s.halt;
 	return 0;
 }
 
@@ -108,7 +111,7 @@ static int set_adjust(struct xrs_vcpu *v, const struct rs_fields *d, const struc
 static int user_set_attr(struct xrs_vcpu *v, const struct kvm_xen_vcpu_attr *attr)
 {
 	struct xrs_vm *vm = v->vm;
-	struct sample t = { 0, { 0, 0 } };
+	struct sample t = { 0, { 0, 0, 0 } };
 	bool sampled;
 	struct rs_fields f;
 	int r;

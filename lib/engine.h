@@ -14,6 +14,7 @@ struct rs_state {
 	uint64_t entry;				/* state_entry_time */
 	uint64_t times[XRS_RUNSTATE_COUNT];
 	uint64_t last_steal;			/* run delay at the last update */
+	uint64_t last_halt;			/* halted time at the last update */
 	/*
 	 * Run delay an update saw but did not book as runnable: accrued in
 	 * another state (a woken vCPU's wait), beyond the interval, or while
@@ -42,7 +43,7 @@ int rs_check_adjust_fields(const struct rs_fields *delta);
 
 /* RUNSTATE_DATA: 0 if @f may be set at guest time @now, else -EINVAL. */
 int rs_check_data(const struct rs_fields *f, uint64_t now);
-/* Overwrite with checked @f; steal counts from @run_delay on. */
+/* Overwrite with checked @f; steal counts from @run_delay on (the halt base is the caller's). */
 void rs_set_data(struct rs_state *rs, const struct rs_fields *f, uint64_t run_delay);
 void rs_get_data(const struct rs_state *rs, struct rs_fields *f);
 
@@ -59,18 +60,25 @@ static inline int rs_state_valid(uint64_t state)
 }
 
 /*
- * Book [entry, now) to the current state (steal carved out of running into
- * runnable), then switch to @state. Implements the v7.2 rule: a clock that
- * went backwards books nothing and keeps entry; steal is clamped to the
- * interval and ignored when not positive. A never-updated vCPU (entry 0)
- * books everything since clock 0 as offline.
+ * Book [entry, now) to the current state, then switch to @state: the
+ * running part of it is split three ways. Steal (the run delay gained since
+ * the last update) is carved out into runnable, then halted time (what the
+ * halt source gained: the vCPU halted inside KVM_RUN, which Xen books
+ * blocked) out of what is left into blocked; the rest is running.
+ * Implements the v7.2 rule: a clock that went backwards books nothing and
+ * keeps entry; steal and halt are clamped to the interval and ignored when
+ * not positive, and time either gained in any other state is not booked
+ * (a vCPU blocked or offline in the VMM is not in KVM_RUN: nothing is
+ * booked twice). Either sample is the new base, below the old one too.
+ * A never-updated vCPU (entry 0) books everything since clock 0 as offline.
  * Inline: it is most of what every vCPU entry does.
  */
-static inline void rs_update(struct rs_state *rs, uint32_t state, uint64_t now,
-			     uint64_t run_delay)
+static inline void rs_update_halt(struct rs_state *rs, uint32_t state, uint64_t now,
+				  uint64_t run_delay, uint64_t halted)
 {
 	int64_t delta = (int64_t)(now - rs->entry);
 	int64_t steal = (int64_t)(run_delay - rs->last_steal);
+	int64_t halt = (int64_t)(halted - rs->last_halt);
 	uint32_t cur = rs->entry ? rs->state : XRS_RUNSTATE_OFFLINE;
 
 	/*
@@ -89,12 +97,31 @@ static inline void rs_update(struct rs_state *rs, uint32_t state, uint64_t now,
 	} else if (steal > 0) {
 		rs->steal_unbooked += (uint64_t)steal;
 	}
+	/*
+	 * KVM's halt_wait_ns runs until the woken vCPU runs again, so its
+	 * wait for a CPU is in both samples: steal was carved first and
+	 * keeps it, halt takes what is left.
+	 */
+	if (delta >= 0 && cur == XRS_RUNSTATE_RUNNING && halt > 0) {
+		if (halt > delta)
+			halt = delta;
+		delta -= halt;
+		rs->times[XRS_RUNSTATE_BLOCKED] += (uint64_t)halt;
+	}
 	if (delta >= 0) {
 		rs->times[cur] += (uint64_t)delta;
 		rs->entry = now;
 	}
 	rs->state = state;
 	rs->last_steal = run_delay;
+	rs->last_halt = halted;
+}
+
+/* The same without a halt source: KVM's own rule, halted time is running. */
+static inline void rs_update(struct rs_state *rs, uint32_t state, uint64_t now,
+			     uint64_t run_delay)
+{
+	rs_update_halt(rs, state, now, run_delay, rs->last_halt);
 }
 
 #endif /* XRS_ENGINE_H */

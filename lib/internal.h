@@ -13,6 +13,7 @@
 #include "clock.h"
 #include "engine.h"
 #include "guestmem.h"
+#include "halt.h"
 #include "spinlock.h"
 
 #define XRS_MAX_VCPUS		1024	/* KVM_CAP_MAX_VCPUS on x86 */
@@ -37,6 +38,9 @@ struct xrs_vm {
 	void *clock_opaque;
 	const struct xrs_steal_ops *steal;
 	void *steal_opaque;
+	enum xrs_halt_source halt_src;		/* set before any vCPU exists */
+	const struct xrs_halt_ops *halt;	/* XRS_HALT_OPS */
+	void *halt_opaque;
 	struct kvmclock kvmclock;		/* the default clock's state */
 
 	struct guestmem mem;
@@ -136,6 +140,11 @@ struct xrs_vcpu {
 	uint64_t (*run_delay_ns)(void *opaque, const struct xrs_vcpu *v);
 	void *steal_opaque;
 	bool time_samples;			/* the default source: a syscall worth timing */
+	/* The halt source, or NULL: then halted time is running (halt.h). */
+	uint64_t (*halted_ns)(void *opaque, const struct xrs_vcpu *v);
+	void *halt_opaque;
+	bool halt_kvm_source;			/* the default: HALT_NONE is no sample */
+	int halt_status;			/* xrs_vcpu_get_halt_status */
 
 	/*
 	 * Under the lock. update_due is also read without it, as a hint, and
@@ -157,6 +166,8 @@ struct xrs_vcpu {
 	/* The bound thread's schedstat, or -1: set by bind (both locks), read by
 	 * enter() on that thread and by attr calls under the VM lock. */
 	int schedstat_fd;
+	/* The default halt source's stats fd, opened at creation (halt.h). */
+	struct halt_kvm halt_kvm;
 
 	/*
 	 * The published accounting: pub_own, or the vCPU's slot in the stats
@@ -181,7 +192,8 @@ struct xrs_vcpu {
  */
 struct steal_sample {
 	uint64_t rd;
-	uint64_t gen;			/* made stale for a STEAL_NONE */
+	uint64_t halt;			/* the halt source's, read beside rd (0 without one) */
+	uint64_t gen;			/* made stale for a STEAL_NONE or HALT_NONE */
 };
 
 /*
@@ -194,11 +206,11 @@ struct steal_sample vcpu_sample(struct xrs_vcpu *v);
 /* Count a sample in the vCPU's stats. Lock held. */
 void vcpu_count_sample(struct xrs_vcpu *v);
 /*
- * The run delay to book @s as, which the caller makes the new base
- * (last_steal): its own, or the base as it is if @s is stale. Bumps
+ * Make @s what to book, which the caller makes the new bases (last_steal,
+ * last_halt): its own, or the bases as they are if @s is stale. Bumps
  * sample_gen. Lock held.
  */
-uint64_t vcpu_take_sample(struct xrs_vcpu *v, const struct steal_sample *s);
+void vcpu_take_sample(struct xrs_vcpu *v, struct steal_sample *s);
 /* One accounting update to @state and, if the area is set, a write. Lock held. */
 void vcpu_update(struct xrs_vcpu *v, uint32_t state, uint64_t now, const struct steal_sample *s);
 /* Write the guest area from current state (non-atomic path), if active. Lock held. */
@@ -213,6 +225,9 @@ extern const struct xrs_steal_ops steal_schedstat_ops;
 bool steal_schedstat_available(void);
 /* Open the calling thread's schedstat: an fd, or -errno. */
 int steal_schedstat_open(void);
+
+/* halt.c's source for a new vCPU (VM lock held): sets halted_ns and halt_status. */
+void vcpu_halt_setup(struct xrs_vcpu *v);
 
 /*
  * publish.c. A vCPU's slot in the file, if the VM is published (VM lock

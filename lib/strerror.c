@@ -27,6 +27,7 @@ static const struct {
 	{ E2BIG, "argument list too long" },
 	{ ERANGE, "result out of range" },
 	{ ENOTTY, "inappropriate ioctl for device" },
+	{ ECANCELED, "turned off" },
 };
 
 const char *xrs_strerror(int err)

@@ -15,69 +15,90 @@ HOT_INLINE uint64_t vcpu_now(const struct xrs_vcpu *v)
 }
 
 /*
- * The default source reads /proc; right after a KVM exit that read was
- * measured at several times its cost in a loop (docs/hot-path.md), so its
- * real cost is kept for the stats. Out of line: next to the syscall the call
- * costs nothing, and the injected sources' enter stays short.
+ * The halt source's read, beside the run delay's. Out of line: without a
+ * halt source enter() pays one test for it. KVM's stats that cannot be read
+ * make the sample stale (no halt booked, the base kept), as a STEAL_NONE.
  */
-static __attribute__((noinline)) uint64_t timed_run_delay(struct xrs_vcpu *v)
+static __attribute__((noinline)) struct steal_sample sample_halt(struct xrs_vcpu *v,
+								 struct steal_sample s)
 {
-	uint64_t t0 = clock_ns(CLOCK_MONOTONIC), rd;
-
-	rd = v->run_delay_ns(v->steal_opaque, v);
-	/* Read before the lock, by enter() or an attr call: an atomic add. */
-	atomic_fetch_add_explicit(&v->pub->steal_sample_ns, clock_ns(CLOCK_MONOTONIC) - t0,
-				  memory_order_relaxed);
-	return rd;
+	s.halt = v->halted_ns(v->halt_opaque, v);
+	if (v->halt_kvm_source && s.halt == HALT_NONE)
+		s.gen--;
+	return s;
 }
 
 /*
- * The generation first, then the run delay. A bump seen here (acquire,
- * against its release) is of an update whose sample was read before this
- * one; so if no bump comes between this load and the lock, this sample is
- * newer than every one booked so far.
+ * The default source reads /proc; right after a KVM exit that read was
+ * measured at several times its cost in a loop (docs/hot-path.md), so its
+ * real cost is kept for the stats, with the halt source's read beside it.
+ * Out of line: next to the syscall the call costs nothing, and the injected
+ * sources' enter stays short.
+ */
+static __attribute__((noinline)) struct steal_sample timed_sample(struct xrs_vcpu *v,
+								  struct steal_sample s)
+{
+	uint64_t t0 = clock_ns(CLOCK_MONOTONIC);
+
+	s.rd = v->run_delay_ns(v->steal_opaque, v);
+	/*
+	 * The default source's "no sample" (unbound, unreadable) books as a
+	 * stale one does: a generation that is never the current one (it
+	 * only grows from the one loaded).
+	 */
+	if (s.rd == STEAL_NONE)
+		s.gen--;
+	if (v->halted_ns)
+		s = sample_halt(v, s);
+	/* Read before the lock, by enter() or an attr call: an atomic add. */
+	atomic_fetch_add_explicit(&v->pub->steal_sample_ns, clock_ns(CLOCK_MONOTONIC) - t0,
+				  memory_order_relaxed);
+	return s;
+}
+
+/*
+ * The generation first, then the run delay and the halted time. A bump seen
+ * here (acquire, against its release) is of an update whose sample was read
+ * before this one; so if no bump comes between this load and the lock, this
+ * sample is newer than every one booked so far.
  */
 HOT_INLINE struct steal_sample vcpu_sample(struct xrs_vcpu *v)
 {
 	struct steal_sample s;
 
 	s.gen = __atomic_load_n(&v->sample_gen, __ATOMIC_ACQUIRE);
-	if (!v->time_samples) {
-		/* Injected: any value is a sample, as KVM's run_delay is. */
-		s.rd = v->run_delay_ns(v->steal_opaque, v);
-		return s;
-	}
-	s.rd = timed_run_delay(v);
-	/*
-	 * The default source's "no sample" (unbound, unreadable) books as a
-	 * stale one does: a generation that is never the current one (it
-	 * only grows from the one loaded).
-	 */
-	if (__builtin_expect(s.rd == STEAL_NONE, 0))
-		s.gen--;
+	s.halt = 0;
+	if (__builtin_expect(v->time_samples, 0))
+		return timed_sample(v, s);
+	/* Injected: any value is a sample, as KVM's run_delay is. */
+	s.rd = v->run_delay_ns(v->steal_opaque, v);
+	if (__builtin_expect(v->halted_ns != NULL, 0))
+		s = sample_halt(v, s);
 	return s;
 }
 
-static HOT_INLINE uint64_t take_sample(struct xrs_vcpu *v, uint64_t rd, uint64_t gen)
+static HOT_INLINE struct steal_sample take_sample(struct xrs_vcpu *v, struct steal_sample s)
 {
 	/*
 	 * Stale: another update booked a sample since this one's generation
 	 * was loaded, and which of the two is newer cannot be told; this one
-	 * books no steal and leaves the base alone (a counter that only grows
-	 * loses nothing: the next update books it). Any other sample is the
-	 * new base, below the old one too: a source that went back is
-	 * followed (spec §4, v7.2: last_steal = rd, as KVM does), and only
-	 * what it gains from there is steal.
+	 * books no steal and no halt and leaves the bases alone (a counter that
+	 * only grows loses nothing: the next update books it). Any other
+	 * sample is the new base, below the old one too: a source that went
+	 * back is followed (spec §4, v7.2: last_steal = rd, as KVM does), and
+	 * only what it gains from there is booked.
 	 */
-	if (__builtin_expect(gen != v->sample_gen, 0))
-		rd = v->rs.last_steal;
+	if (__builtin_expect(s.gen != v->sample_gen, 0)) {
+		s.rd = v->rs.last_steal;
+		s.halt = v->rs.last_halt;
+	}
 	release_inc(&v->sample_gen);
-	return rd;
+	return s;
 }
 
-uint64_t vcpu_take_sample(struct xrs_vcpu *v, const struct steal_sample *s)
+void vcpu_take_sample(struct xrs_vcpu *v, struct steal_sample *s)
 {
-	return take_sample(v, s->rd, s->gen);
+	*s = take_sample(v, *s);
 }
 
 /*
@@ -111,10 +132,24 @@ HOT_INLINE void vcpu_write_area(struct xrs_vcpu *v, bool atomic)
 	write_area(v, v->pub, atomic);
 }
 
-static HOT_INLINE void update(struct xrs_vcpu *v, struct vcpu_pub *p, uint32_t state,
-			      uint64_t now, uint64_t rd, uint64_t gen)
+/* With a halt source: halted time carved out of running into blocked (engine.h). */
+static __attribute__((noinline)) void book_with_halt(struct xrs_vcpu *v, uint32_t state,
+						     uint64_t now, struct steal_sample s)
 {
-	rs_update(&v->rs, state, now, take_sample(v, rd, gen));
+	s = take_sample(v, s);
+	rs_update_halt(&v->rs, state, now, s.rd, s.halt);
+}
+
+static HOT_INLINE void update(struct xrs_vcpu *v, struct vcpu_pub *p, uint32_t state,
+			      uint64_t now, struct steal_sample s)
+{
+	/* Without a halt source, KVM's own rule, inline: no halt arithmetic at all. */
+	if (__builtin_expect(v->halted_ns != NULL, 0)) {
+		book_with_halt(v, state, now, s);
+	} else {
+		s = take_sample(v, s);
+		rs_update(&v->rs, state, now, s.rd);
+	}
 	counter_inc(&p->updates);
 	/* KVM writes from its preemption notifier, which may not sleep, for runnable. */
 	write_area(v, p, state == XRS_RUNSTATE_RUNNABLE);
@@ -123,7 +158,7 @@ static HOT_INLINE void update(struct xrs_vcpu *v, struct vcpu_pub *p, uint32_t s
 HOT_INLINE void vcpu_update(struct xrs_vcpu *v, uint32_t state, uint64_t now,
 			    const struct steal_sample *s)
 {
-	update(v, v->pub, state, now, s->rd, s->gen);
+	update(v, v->pub, state, now, *s);
 }
 
 #define relaxed_store(p, val) atomic_store_explicit(p, val, memory_order_relaxed)
@@ -229,6 +264,7 @@ int xrs_vcpu_create(struct xrs_vm *vm, uint32_t vcpu_id, int vcpu_fd,
 	if (!v)
 		return -ENOMEM;
 	*v = (struct xrs_vcpu){ .vm = vm, .id = vcpu_id, .fd = vcpu_fd, .schedstat_fd = -1,
+				.halt_kvm = { .fd = -1 },
 				.user = vm->backend == XRS_BACKEND_USER };
 	if (v->user) {
 		v->now_ns = vm->clock->now_ns;
@@ -252,6 +288,8 @@ int xrs_vcpu_create(struct xrs_vm *vm, uint32_t vcpu_id, int vcpu_fd,
 	if (!r)
 		r = publication_attach(vm, v);
 	if (!r) {
+		/* Its halt source: an ioctl and preads of the stats fd, once. */
+		vcpu_halt_setup(v);
 		v->next = vm->vcpus;
 		vm->vcpus = v;
 		vm->nr_vcpus++;
@@ -287,6 +325,7 @@ void xrs_vcpu_destroy(struct xrs_vcpu *v)
 	pthread_mutex_unlock(&vm->lock);
 	if (v->schedstat_fd >= 0)
 		close(v->schedstat_fd);
+	halt_kvm_close(&v->halt_kvm);
 	free(v);
 }
 
@@ -340,7 +379,7 @@ static inline bool update_due(struct xrs_vcpu *v, uint64_t now, uint32_t state)
 
 void xrs_vcpu_enter(struct xrs_vcpu *v)
 {
-	struct steal_sample s = { 0, 0 };
+	struct steal_sample s = { 0, 0, 0 };
 	bool sampled = false;
 	uint64_t now;
 	struct vcpu_pub *p;
@@ -370,7 +409,7 @@ void xrs_vcpu_enter(struct xrs_vcpu *v)
 	}
 	if (sampled) {
 		counter_inc(&p->steal_samples);
-		update(v, p, XRS_RUNSTATE_RUNNING, now, s.rd, s.gen);
+		update(v, p, XRS_RUNSTATE_RUNNING, now, s);
 		v->last_update_ns = now;
 		relaxed_store(&v->update_due, false);
 		publish(v, p);

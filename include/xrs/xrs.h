@@ -33,7 +33,7 @@ extern "C" {
  * and programs built against an older header keep the old layout.
  */
 #define XRS_VERSION_MAJOR	1
-#define XRS_VERSION_MINOR	0
+#define XRS_VERSION_MINOR	1
 #define XRS_VERSION_PATCH	0
 #define XRS_VERSION_NUMBER(major, minor, patch) (((major) << 16) | ((minor) << 8) | (patch))
 #define XRS_VERSION \
@@ -53,6 +53,11 @@ struct xrs_clock_ops {
 /* Cumulative run delay (ns) of the vCPU's host thread. */
 struct xrs_steal_ops {
 	uint64_t (*run_delay_ns)(void *opaque, const struct xrs_vcpu *vcpu);
+};
+
+/* Cumulative time (ns) the vCPU spent halted inside KVM_RUN (since 1.1). */
+struct xrs_halt_ops {
+	uint64_t (*halted_ns)(void *opaque, const struct xrs_vcpu *vcpu);
 };
 
 enum xrs_backend {
@@ -175,6 +180,50 @@ int  xrs_vm_set_steal_interval(struct xrs_vm *vm, uint64_t interval_ns);
  */
 int  xrs_vm_publish(struct xrs_vm *vm, const char *name);
 
+/*
+ * Halted time, booked blocked (since 1.1, symbol version XRS_1.1).
+ *
+ * A guest that idles with HLT under KVM's in-kernel LAPIC halts inside
+ * KVM_RUN: KVM's own runstate, and libxrs 1.0, book that time running. Xen
+ * books a halted vCPU blocked, and so does libxrs when it has a halt source:
+ * at each update, after steal is carved out of the running time into
+ * runnable, the halted time the source gained is carved out of what is left
+ * into blocked (the area, RUNSTATE_DATA, xrs_vcpu_get_stats and the stats
+ * file all show it). Halted time gained while the vCPU is booked anything but
+ * running (the VMM's own SCHEDOP_block or HLT exit, offline) is not booked:
+ * the vCPU is not in KVM_RUN then, so nothing is booked twice. A sample that
+ * goes back is the new base, as for steal.
+ *
+ * The default (XRS_HALT_KVM_STATS) is KVM's binary statistics of the vcpu_fd
+ * given to xrs_vcpu_create (KVM_GET_STATS_FD, Linux >= 5.14), found by name:
+ * halt_wait_ns plus halt_poll_success_ns and halt_poll_fail_ns. Poll time
+ * counts as halted: the guest executed HLT and sees that time as idle; only
+ * the host CPU it burns is not idle (the process's CPU time says that). It is
+ * read with the run delay, so also once per steal interval.
+ *
+ * Call before the first xrs_vcpu_create. @src XRS_HALT_OPS takes @ops and
+ * @opaque (both NULL otherwise). Errors: -EINVAL (bad arguments), -EBUSY
+ * (vCPUs exist), -EOPNOTSUPP (kernel backend: KVM writes the area itself and
+ * books halted time running).
+ */
+enum xrs_halt_source {
+	XRS_HALT_KVM_STATS,	/* default: KVM's binary stats of each vCPU fd */
+	XRS_HALT_NONE,		/* halted time is running, as KVM and libxrs 1.0 book it */
+	XRS_HALT_OPS,		/* an injected source */
+};
+int  xrs_vm_set_halt_source(struct xrs_vm *vm, enum xrs_halt_source src,
+			    const struct xrs_halt_ops *ops, void *opaque);
+
+/*
+ * Whether this vCPU's halted time is booked blocked (since 1.1): *status is
+ * 0 if it is, else why not, as a negative errno for xrs_strerror:
+ * -EOPNOTSUPP the kernel backend, -ECANCELED XRS_HALT_NONE, -EBADF no vcpu_fd
+ * given, -ENOTTY KVM gives no binary stats (Linux < 5.14), -ENOENT they have
+ * no halt_wait_ns, or the errno of reading them. Without a source the
+ * accounting is exactly as in 1.0. Returns 0, or -EINVAL.
+ */
+int  xrs_vcpu_get_halt_status(const struct xrs_vcpu *vcpu, int *status);
+
 struct xrs_vm_info {
 	enum xrs_backend backend;	/* USER or KERNEL, never AUTO */
 	int steal_available;		/* runstate attrs work */
@@ -208,7 +257,10 @@ struct xrs_vcpu_stats {
 	 * runnable + this = the thread's run delay over the same updates.
 	 */
 	uint64_t steal_unbooked_ns;
-	/* Time the run-delay reads took (the default schedstat source; 0 with an injected one). */
+	/*
+	 * Time the run-delay reads took (the default schedstat source; 0 with an
+	 * injected one), with the halt source's reads made beside them.
+	 */
 	uint64_t steal_sample_ns;
 };
 int  xrs_vcpu_get_stats(const struct xrs_vcpu *vcpu, struct xrs_vcpu_stats *st);
