@@ -36,6 +36,9 @@ int cmd_run_usage(FILE *f, int status)
 		"  --backend user|kernel|auto  libxrs's accounting, KVM's own, or KVM's where\n"
 		"                       it has it (user)\n"
 		"  --no-runstate        no accounting at all (a baseline for measurements)\n"
+		"  --no-run-hooks       accounting set up, but libxrs not called around\n"
+		"                       KVM_RUN: a baseline for what libxrs alone costs\n"
+		"                       (its figures stop at the first update)\n"
 		"  --witness            guests also enable KVM's steal-time MSR; its steal is\n"
 		"                       shown beside runnable\n"
 		"  --refresh-ms N       kick a vCPU that stayed in KVM_RUN N ms (0: never)\n"
@@ -201,7 +204,7 @@ static int parse_kernel(struct run_opts *o)
 int run_parse(int argc, char **argv, struct run_opts *o)
 {
 	enum { O_VCPUS = 256, O_GUEST, O_WORKLOAD, O_SECONDS, O_MEM, O_FLAG, O_PIN,
-	       O_INTERVAL, O_JSON, O_NAME, O_BACKEND, O_NORS, O_WITNESS, O_REFRESH, O_RUNNING,
+	       O_INTERVAL, O_JSON, O_NAME, O_BACKEND, O_NORS, O_NOHOOKS, O_WITNESS, O_REFRESH, O_RUNNING,
 	       O_SAVE_AT, O_RESTORE_CLOCK, O_PUBLISH, O_LINGER, O_KERNEL, O_INITRD, O_CMDLINE,
 	       O_HELP };
 	static const struct option opts[] = {
@@ -217,6 +220,7 @@ int run_parse(int argc, char **argv, struct run_opts *o)
 		{ "name", required_argument, 0, O_NAME },
 		{ "backend", required_argument, 0, O_BACKEND },
 		{ "no-runstate", no_argument, 0, O_NORS },
+		{ "no-run-hooks", no_argument, 0, O_NOHOOKS },
 		{ "witness", no_argument, 0, O_WITNESS },
 		{ "refresh-ms", required_argument, 0, O_REFRESH },
 		{ "running", required_argument, 0, O_RUNNING },
@@ -309,6 +313,9 @@ int run_parse(int argc, char **argv, struct run_opts *o)
 		case O_NORS:
 			o->cfg.runstate = false;
 			break;
+		case O_NOHOOKS:
+			o->cfg.no_run_hooks = true;
+			break;
 		case O_RUNNING:
 			if (parse_u64(optarg, 1, VMM_MAX_VCPUS, &n))
 				return bad("--running", "'%s' is not a number from 1 to %u", optarg,
@@ -362,6 +369,8 @@ int run_parse(int argc, char **argv, struct run_opts *o)
 	}
 	if (optind < argc)
 		return bad(argv[optind], "unexpected argument");
+	if (o->cfg.no_run_hooks && !o->cfg.runstate)
+		return bad("--no-run-hooks", "needs the runstate (not --no-runstate)");
 	if ((o->initrd || o->cmdline) && !o->kernel)
 		return bad(o->initrd ? "--initrd" : "--cmdline", "goes with --kernel");
 	if (o->kernel)

@@ -84,6 +84,14 @@ struct vmm_config {
 	uint64_t args[6];		/* passed to the guests */
 	bool update_flag;		/* grant VMASST_TYPE_runstate_update_flag */
 	bool runstate;			/* false: no libxrs calls at all (a baseline) */
+	/*
+	 * A baseline for measuring libxrs alone (make bench): everything set up
+	 * as with accounting (the libxrs VM, the guests' areas, the refresh
+	 * thread), but xrs_vcpu_enter/exit are not called around KVM_RUN. The
+	 * accounting then stays as the vCPU's first update left it: not figures
+	 * to read.
+	 */
+	bool no_run_hooks;
 	enum xrs_backend backend;
 	const char *publish;		/* xrs_vm_publish under this name; NULL: not */
 	bool witness;			/* guests also enable MSR_KVM_STEAL_TIME */

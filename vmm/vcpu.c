@@ -137,13 +137,15 @@ void *vcpu_thread(void *arg)
 			pthread_mutex_unlock(&v->lock);
 			break;		/* down at the end: nothing left to run */
 		}
-		runstate_enter(&v->xen);
+		if (!m->cfg.no_run_hooks)
+			runstate_enter(&v->xen);
 		pthread_mutex_unlock(&v->lock);
 
 		atomic_store_explicit(&v->run_since_ns, mono_ns(), memory_order_relaxed);
 		r = kvm_cpu_run(&v->cpu);
 		atomic_store_explicit(&v->run_since_ns, 0, memory_order_relaxed);
-		runstate_exit(&v->xen);
+		if (!m->cfg.no_run_hooks)
+			runstate_exit(&v->xen);
 		atomic_fetch_add_explicit(&v->exits, 1, memory_order_relaxed);
 
 		/* Re-arm before taking the request: a kick after this is not lost. */

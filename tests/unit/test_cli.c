@@ -110,6 +110,14 @@ static void unknown_options_and_missing_values_are_named(void **state)
 	rejects("stray", NULL, "stray");
 }
 
+/* The hooks-off baseline measures libxrs set up but idle: there must be one. */
+static void no_run_hooks_without_the_runstate_is_refused(void **state)
+{
+	(void)state;
+	rejects("--no-run-hooks", "--no-runstate", "--no-run-hooks");
+	rejects("--no-runstate", "--no-run-hooks", "--no-run-hooks");
+}
+
 static void unknown_command_is_status_2(void **state)
 {
 	const char *argv[] = { "xrs", "frob", NULL };
@@ -145,6 +153,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(each_bad_value_is_named_with_status_2),
 		cmocka_unit_test(unknown_options_and_missing_values_are_named),
+		cmocka_unit_test(no_run_hooks_without_the_runstate_is_refused),
 		cmocka_unit_test(unknown_command_is_status_2),
 		cmocka_unit_test(help_and_version_answer),
 	};
