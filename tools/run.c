@@ -129,6 +129,22 @@ static const char *end_name(enum vmm_end end)
 	}
 }
 
+/* Whether libxrs books the guest's HLT blocked (KVM's halt stats), said once. */
+static const char *idle_booked(struct vmm *m)
+{
+	static char why[96];
+	int st = -ENODEV;
+
+	if (!m->nr_vcpus || !m->vcpus[0].xen.rs.xrs ||
+	    xrs_vcpu_get_halt_status(m->vcpus[0].xen.rs.xrs, &st) || st == -EOPNOTSUPP)
+		return "";
+	if (!st)
+		return ", idle (HLT) booked blocked";
+	snprintf(why, sizeof(why), ", idle (HLT) booked running (no halt stats: %s)",
+		 xrs_strerror(st));
+	return why;
+}
+
 /*
  * How a Linux guest's run ended, on stderr beside its console: 0 if it
  * ended it itself by powering off or rebooting, else 1.
@@ -161,9 +177,9 @@ static int report_linux_end(struct run_opts *o, struct vmm *m, const struct samp
 				(unsigned long long)s->v[i].exits);
 	}
 	if (o->cfg.runstate)
-		fprintf(stderr, "xrs run: Xen HVM guest, %s accounting, %llu hypercalls to the VMM\n",
+		fprintf(stderr, "xrs run: Xen HVM guest, %s accounting%s, %llu hypercalls to the VMM\n",
 			o->cfg.backend == XRS_BACKEND_KERNEL ? "KVM's" : "libxrs's",
-			(unsigned long long)hypercalls);
+			idle_booked(m), (unsigned long long)hypercalls);
 	return !atomic_load(&m->failed) &&
 	       (m->end == VMM_END_REBOOT || m->end == VMM_END_POWEROFF) ? 0 : 1;
 }
