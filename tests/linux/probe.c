@@ -12,7 +12,9 @@
  * and an entry: the area is fresh), then the CPU spins for three ticks,
  * which fold the area into /proc/stat; what can still differ is what the
  * area gained since the last tick, at most a tick's worth. Prints, per CPU:
- *   linux-guest: probe mark M cpu N steal_ticks BEFORE AFTER
+ *   linux-guest: probe mark M cpu N steal_ticks BEFORE AFTER idle_ticks BEFORE
+ * (idle: that CPU's, read in the same moment as steal; on a CPU that is not
+ * idle, Linux's NOHZ idle time is exact up to its USER_HZ rounding).
  * Built static, into the test's initramfs; run as root (ioperm).
  *
  * usage: probe MARK
@@ -45,8 +47,8 @@ static void spin_ms(long long ms)
 		;
 }
 
-/* CPU @cpu's steal in USER_HZ ticks, or -1. */
-static long long steal_ticks(int cpu)
+/* CPU @cpu's field @k (3 idle, 7 steal) of /proc/stat, in USER_HZ ticks, or -1. */
+static long long stat_ticks(int cpu, int k)
 {
 	char want[32], line[512];
 	long long v[8];
@@ -60,7 +62,7 @@ static long long steal_ticks(int cpu)
 		if (!strncmp(line, want, strlen(want)) &&
 		    sscanf(line + strlen(want), "%lld %lld %lld %lld %lld %lld %lld %lld", &v[0], &v[1],
 			   &v[2], &v[3], &v[4], &v[5], &v[6], &v[7]) == 8) {
-			r = v[7];
+			r = v[k];
 			break;
 		}
 	fclose(f);
@@ -79,7 +81,7 @@ int main(int argc, char **argv)
 	}
 	for (cpu = 0; cpu < n; cpu++) {
 		cpu_set_t set;
-		long long before, after;
+		long long before, after, idle;
 
 		CPU_ZERO(&set);
 		CPU_SET(cpu, &set);
@@ -90,11 +92,12 @@ int main(int argc, char **argv)
 		sched_yield();		/* on that CPU from here on */
 		outl(0, PROBE_PORT);	/* mark 0: an exit, a fresh area; the VMM prints nothing */
 		spin_ms(SETTLE_MS);
-		before = steal_ticks(cpu);
+		idle = stat_ticks(cpu, 3);
+		before = stat_ticks(cpu, 7);
 		outl(mark << 16 | (unsigned int)cpu, PROBE_PORT);
-		after = steal_ticks(cpu);
-		printf("linux-guest: probe mark %u cpu %d steal_ticks %lld %lld\n", mark, cpu, before,
-		       after);
+		after = stat_ticks(cpu, 7);
+		printf("linux-guest: probe mark %u cpu %d steal_ticks %lld %lld idle_ticks %lld\n",
+		       mark, cpu, before, after, idle);
 		fflush(stdout);
 	}
 	return 0;
