@@ -19,6 +19,7 @@
 #include "internal.h"
 #include "util/hosttime.h"
 #include "util/proc.h"
+#include "util/stats-lock.h"
 #include "util/stats-name.h"
 
 #define RUN_DIR_DEFAULT	"/run/xrs"
@@ -26,6 +27,7 @@
 struct publication {
 	struct xrs_stats_header *hdr;		/* the whole file, mapped */
 	size_t size;
+	int fd;					/* holds the liveness lock */
 	char path[PATH_MAX];
 	bool used[XRS_STATS_MAX_VCPUS];		/* slots, under the VM lock */
 };
@@ -49,42 +51,69 @@ static const char *run_dir(void)
 	return d && *d ? d : RUN_DIR_DEFAULT;
 }
 
-/* A directory only its owner and group may list. An existing one is left as it is. */
-static int make_run_dir(const char *dir)
+/*
+ * A directory only its owner and group may list. An existing one is used
+ * only if it could not let another user block a name or remove a file:
+ * owned by this user or root, writable by no one else.
+ */
+static int make_run_dir(const char *dir, struct stat *st)
 {
-	struct stat st;
+	if (mkdir(dir, 0750) == 0) {
+		if (chmod(dir, 0750))		/* whatever the umask */
+			return -errno;
+	} else if (errno != EEXIST) {
+		return -errno;
+	}
+	if (stat(dir, st))
+		return -errno;
+	if (!S_ISDIR(st->st_mode))
+		return -ENOTDIR;
+	if ((st->st_uid != geteuid() && st->st_uid != 0) || (st->st_mode & 022))
+		return -EPERM;
+	return 0;
+}
 
-	if (mkdir(dir, 0750) == 0)
-		return chmod(dir, 0750) ? -errno : 0;	/* whatever the umask */
-	if (errno != EEXIST)
-		return -errno;
-	if (stat(dir, &st))
-		return -errno;
-	return S_ISDIR(st.st_mode) ? 0 : -ENOTDIR;
+/* Remove @path only if it still names the file of @fd (whose lock we hold). */
+static void unlink_if_same(const char *path, int fd)
+{
+	struct stat a, b;
+
+	if (!fstat(fd, &a) && !lstat(path, &b) && a.st_dev == b.st_dev && a.st_ino == b.st_ino)
+		unlink(path);
 }
 
 /*
- * Does the file at @path belong to a VMM that still runs? One whose
- * header does not parse, whose process is gone, or whose pid now names
- * another process is stale, and may be replaced.
+ * The name is taken by @path: if its file is a stats file no VMM holds,
+ * remove it (0: try again); -EEXIST if a VMM holds it, or if it is not a
+ * regular file (a FIFO must not block us: O_NONBLOCK, then fstat). If a
+ * pruner or another publisher is removing it, wait for it to go (its
+ * holder needs microseconds; a holder stopped for a second is given up on).
  */
-static bool file_is_live(const char *path)
+#define TAKE_WAIT_US	1000000
+static int take_stale(const char *path)
 {
-	struct xrs_stats_header h;
-	uint64_t ticks;
-	ssize_t n;
-	int fd;
+	struct stat st, now;
+	int fd, r, waited = 0;
 
-	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	fd = open(path, O_RDWR | O_NONBLOCK | O_NOCTTY | O_CLOEXEC | O_NOFOLLOW);
 	if (fd < 0)
-		return false;
-	n = pread(fd, &h, sizeof(h), 0);
+		return errno == ENOENT ? 0 : -EEXIST;
+	if (fstat(fd, &st) || !S_ISREG(st.st_mode)) {
+		close(fd);
+		return -EEXIST;
+	}
+	while ((r = stats_lock_remover(fd)) && !stats_vmm_holds(fd) && waited < TAKE_WAIT_US) {
+		if (lstat(path, &now) || now.st_dev != st.st_dev || now.st_ino != st.st_ino) {
+			r = 0;		/* removed by whoever held it: the name is free */
+			break;
+		}
+		usleep(50);
+		waited += 50;
+	}
+	if (!r)
+		unlink_if_same(path, fd);	/* stale: its VMM is gone */
 	close(fd);
-	if (n != (ssize_t)sizeof(h) || memcmp(h.magic, XRS_STATS_MAGIC, 8) || h.closed)
-		return false;
-	if (h.pid <= 0 || proc_start_ticks(h.pid, &ticks))
-		return false;
-	return ticks == h.pid_start_ticks;
+	return r ? -EEXIST : 0;
 }
 
 static void fill_header(struct xrs_vm *vm, struct xrs_stats_header *h, const char *name,
@@ -122,34 +151,45 @@ static void fill_header(struct xrs_vm *vm, struct xrs_stats_header *h, const cha
 }
 
 /*
- * Made under a temporary name and linked into place, so that a reader never
- * sees a half-made file and two VMMs never share one name.
+ * Made under a temporary name, locked, and linked into place, so that a
+ * reader never sees a half-made file, and the name is never without the
+ * lock of a live VMM: two VMMs never share one.
  */
 static int create_file(struct xrs_vm *vm, const char *name, struct publication *pub)
 {
 	const char *dir = run_dir();
 	size_t size = XRS_STATS_HEADER_SIZE + (size_t)XRS_STATS_MAX_VCPUS * XRS_STATS_SLOT_SIZE;
 	char tmp[PATH_MAX];
+	struct stat dst;
 	void *map;
 	int fd, r, tries;
 
 	if (snprintf(pub->path, sizeof(pub->path), "%s/%s%s", dir, name,
 		     XRS_STATS_FILE_SUFFIX) >= (int)sizeof(pub->path) ||
-	    snprintf(tmp, sizeof(tmp), "%s/.%s.%d.tmp", dir, name, (int)getpid()) >=
-		     (int)sizeof(tmp))
+	    snprintf(tmp, sizeof(tmp), "%s/.%s.XXXXXX", dir, name) >= (int)sizeof(tmp))
 		return -ENAMETOOLONG;
-	r = make_run_dir(dir);
+	r = make_run_dir(dir, &dst);
 	if (r)
 		return r;
-	unlink(tmp);
-	fd = open(tmp, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0640);
+	fd = mkostemp(tmp, O_CLOEXEC);		/* a name no other thread or process has */
 	if (fd < 0)
 		return -errno;
-	/* Sparse: only the pages of the slots in use ever hold anything. */
+	/*
+	 * The directory's group reads it (the operator's trusted group, e.g.
+	 * xrs); one this process may not give just keeps its own.
+	 * Sparse: only the pages of the slots in use ever hold anything.
+	 */
+	if (fchown(fd, (uid_t)-1, dst.st_gid) && errno != EPERM) {
+		r = -errno;
+		goto fail;
+	}
 	if (fchmod(fd, 0640) || ftruncate(fd, (off_t)size)) {
 		r = -errno;
 		goto fail;
 	}
+	r = stats_lock_vmm(fd);	/* the name's liveness, for our whole life */
+	if (r)
+		goto fail;
 	map = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
 	if (map == MAP_FAILED) {
 		r = -errno;
@@ -157,20 +197,23 @@ static int create_file(struct xrs_vm *vm, const char *name, struct publication *
 	}
 	pub->hdr = map;
 	pub->size = size;
+	pub->fd = fd;
 	fill_header(vm, pub->hdr, name, size);
 
-	for (tries = 0; tries < 2; tries++) {
+	for (tries = 0; tries < 3; tries++) {
 		if (link(tmp, pub->path) == 0)
 			break;
 		r = -errno;
-		if (r != -EEXIST || file_is_live(pub->path))
+		if (r != -EEXIST)
 			goto fail_unmap;
-		unlink(pub->path);		/* stale: its VMM is gone */
+		r = take_stale(pub->path);
+		if (r)
+			goto fail_unmap;
+		r = -EEXIST;		/* if another VMM was quicker each time */
 	}
-	if (tries == 2)
+	if (tries == 3)
 		goto fail_unmap;
 	unlink(tmp);
-	close(fd);
 	return 0;
 
 fail_unmap:
@@ -277,8 +320,10 @@ void publication_close(struct xrs_vm *vm)
 	if (!pub)
 		return;
 	__atomic_store_n(&pub->hdr->closed, 1, __ATOMIC_RELEASE);
-	unlink(pub->path);
+	/* Still ours, lock held: no one else removes it, so this is no race. */
+	unlink_if_same(pub->path, pub->fd);
 	munmap(pub->hdr, pub->size);
+	close(pub->fd);			/* and the lock goes */
 	free(pub);
 	vm->publication = NULL;
 }

@@ -5,7 +5,6 @@
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
-#include <sys/stat.h>
 #include "statsfile.h"
 #include "tools.h"
 
@@ -26,6 +25,7 @@ int cmd_list(int argc, char **argv)
 	static const struct option opts[] = {
 		{ "prune", no_argument, 0, 'p' }, { "help", no_argument, 0, 'h' }, { 0, 0, 0, 0 },
 	};
+	char err[STATS_ERR_MAX];
 	bool prune = false;
 	int c, n, i, status = 0;
 
@@ -42,6 +42,9 @@ int cmd_list(int argc, char **argv)
 	if (optind < argc)
 		return fprintf(stderr, "xrs list: %s: unexpected argument\n", argv[optind]), 2;
 
+	n = stats_dir_check(err, sizeof(err));
+	if (n && n != -ENOENT)
+		return fprintf(stderr, "xrs list: %s\n", err), 1;
 	n = stats_list(names, MAX_VMS);
 	if (n < 0) {
 		fprintf(stderr, "xrs list: %s: %s\n", stats_dir(), strerror(-n));
@@ -51,7 +54,6 @@ int cmd_list(int argc, char **argv)
 	       "STATUS");
 	for (i = 0; i < n; i++) {
 		struct stats_file f;
-		char err[STATS_ERR_MAX];
 
 		if (stats_open(names[i], &f, err, sizeof(err))) {
 			printf("%-24s %8s %5s %-7s %10s  unreadable: %s\n", names[i], "-", "-", "-",
@@ -63,15 +65,15 @@ int cmd_list(int argc, char **argv)
 		       f.live.nr_vcpus,
 		       backend_name((enum xrs_backend)f.h.backend), stats_uptime(&f),
 		       f.stale ? "stale: " : "live", f.stale ? f.stale_why : "");
+		/* by its lock, and only the very file found stale */
 		if (prune && f.stale) {
-			struct stat st;
+			int r = stats_prune(&f, err, sizeof(err));
 
-			/* the very file found stale, not a new VM's of the same name */
-			if (stat(f.path, &st) || st.st_dev != f.dev || st.st_ino != f.ino)
-				printf("kept %s: its file changed since\n", names[i]);
-			else if (unlink(f.path) && errno != ENOENT) {
-				fprintf(stderr, "xrs list: %s: %s\n", f.path, strerror(errno));
+			if (r < 0) {
+				fprintf(stderr, "xrs list: %s\n", err);
 				status = 1;
+			} else if (r == 0) {
+				printf("kept %s: %s\n", names[i], err);
 			} else {
 				printf("pruned %s\n", names[i]);
 			}

@@ -16,6 +16,7 @@
 #include "util/hosttime.h"
 #include "util/msg.h"
 #include "util/proc.h"
+#include "util/stats-lock.h"
 #include "util/stats-name.h"
 
 #define SEQ_TRIES	10000	/* a writer holds a record odd for well under a microsecond */
@@ -72,6 +73,26 @@ const char *stats_dir(void)
 	return d && *d ? d : "/run/xrs";
 }
 
+int stats_dir_check(char *err, size_t len)
+{
+	const char *dir = stats_dir();
+	struct stat st;
+
+	if (stat(dir, &st))
+		return msg_ret(err, len, -errno, "%s: %s", dir, strerror(errno));
+	if (!S_ISDIR(st.st_mode))
+		return msg_ret(err, len, -ENOTDIR, "%s: not a directory", dir);
+	if (st.st_uid != geteuid() && st.st_uid != 0)
+		return msg_ret(err, len, -EPERM, "%s: owned by uid %u, neither you nor root: "
+			       "not trusted", dir, (unsigned int)st.st_uid);
+	if (st.st_mode & 022)
+		return msg_ret(err, len, -EPERM, "%s: writable by %s (mode %04o): anyone could "
+			       "replace its files; not trusted", dir,
+			       st.st_mode & 002 ? "others" : "its group",
+			       (unsigned int)(st.st_mode & 07777));
+	return 0;
+}
+
 const char *stats_state_name(uint32_t state)
 {
 	static const char *const names[] = { "running", "runnable", "blocked", "offline" };
@@ -111,21 +132,20 @@ static int check_header(const struct xrs_stats_header *h, uint64_t st_size, char
 static void check_stale(struct stats_file *f)
 {
 	uint64_t ticks;
-	int r;
 
 	if (f->live.closed) {
 		f->stale = true;
 		snprintf(f->stale_why, sizeof(f->stale_why), "closed by its VMM");
-		return;
-	}
-	r = proc_start_ticks(f->h.pid, &ticks);
-	if (r == -ENOENT) {
+	} else if (!stats_vmm_holds(f->fd)) {
 		f->stale = true;
-		snprintf(f->stale_why, sizeof(f->stale_why), "its VMM (pid %d) is gone", f->h.pid);
-	} else if (!r && ticks != f->h.pid_start_ticks) {
-		f->stale = true;
-		snprintf(f->stale_why, sizeof(f->stale_why),
-			 "pid %d is another process now: its VMM is gone", f->h.pid);
+		if (proc_start_ticks(f->h.pid, &ticks) == 0 && ticks == f->h.pid_start_ticks)
+			snprintf(f->stale_why, sizeof(f->stale_why),
+				 "its VMM (pid %d) no longer holds it", f->h.pid);
+		else
+			snprintf(f->stale_why, sizeof(f->stale_why), "its VMM (pid %d) is gone",
+				 f->h.pid);
+	} else {
+		f->stale = false;
 	}
 }
 
@@ -178,6 +198,7 @@ int stats_open_path(const char *path, struct stats_file *f, char *err, size_t le
 	}
 	f->map = map;
 	f->size = (size_t)st.st_size;
+	f->fd = fd;
 	f->dev = st.st_dev;
 	f->ino = st.st_ino;
 	memcpy(f->name, f->h.name, sizeof(f->name));
@@ -186,6 +207,7 @@ int stats_open_path(const char *path, struct stats_file *f, char *err, size_t le
 		r = msg_ret(err, len, r, "%s: the file shrank while it was read", path);
 		stats_close(f);
 	}
+	return r;
 out:
 	close(fd);
 	return r;
@@ -194,6 +216,7 @@ out:
 int stats_open(const char *name, struct stats_file *f, char *err, size_t len)
 {
 	char path[PATH_MAX];
+	int r;
 
 	if (!stats_name_valid(name))
 		return msg_ret(err, len, -EINVAL, "'%s' is not a VM name (%s)", name,
@@ -204,14 +227,65 @@ int stats_open(const char *name, struct stats_file *f, char *err, size_t len)
 	if (access(path, F_OK) && errno == ENOENT)
 		return msg_ret(err, len, -ENOENT, "no VM '%s' is published in %s (xrs list)", name,
 			    stats_dir());
-	return stats_open_path(path, f, err, len);
+	r = stats_dir_check(err, len);
+	if (r)
+		return r;
+	r = stats_open_path(path, f, err, len);
+	/* A file under another VM's name would give that VM's series twice. */
+	if (!r && strcmp(f->h.name, name)) {
+		stats_close(f);
+		return msg_ret(err, len, -EINVAL, "%s: its header names VM '%.*s', not '%s'", path,
+			       XRS_STATS_NAME_MAX, f->h.name, name);
+	}
+	return r;
 }
 
 void stats_close(struct stats_file *f)
 {
-	if (f->map)
+	if (f->map) {
 		munmap((void *)f->map, f->size);
+		close(f->fd);
+	}
 	f->map = NULL;
+}
+
+int stats_prune(struct stats_file *f, char *err, size_t len)
+{
+	struct stat st;
+	int fd, r;
+
+	/* Our own description, writable, to take the lock no VMM may hold. */
+	fd = open(f->path, O_RDWR | O_NONBLOCK | O_NOCTTY | O_CLOEXEC | O_NOFOLLOW);
+	if (fd < 0)
+		return errno == ENOENT ? msg_ret(err, len, 0, "already gone") :
+		       msg_ret(err, len, -errno, "%s: %s", f->path, strerror(errno));
+	if (fstat(fd, &st) || st.st_dev != f->dev || st.st_ino != f->ino) {
+		r = msg_ret(err, len, 0, "its file changed since");
+		goto out;
+	}
+	r = stats_lock_remover(fd);
+	if (r) {
+		r = r == -EAGAIN || r == -EACCES ?
+		    msg_ret(err, len, 0, stats_vmm_holds(fd) ? "a VMM holds it" :
+			    "another xrs is removing it") :
+		    msg_ret(err, len, r, "%s: %s", f->path, strerror(-r));
+		goto out;
+	}
+	/*
+	 * Ours now: no VMM and no other pruner can take it, and only the
+	 * holder of a file's lock removes it, so the name still names it
+	 * right up to the unlink if it does right here.
+	 */
+	if (lstat(f->path, &st) || st.st_dev != f->dev || st.st_ino != f->ino)
+		r = msg_ret(err, len, 0, "its file changed since");
+	else if (unlink(f->path))
+		r = errno == ENOENT ? msg_ret(err, len, 0, "already gone") :
+		    msg_ret(err, len, -errno, "%s: %s", f->path, strerror(errno));
+	else
+		r = 1;
+out:
+	close(fd);
+	return r;
 }
 
 static const struct xrs_stats_vcpu *slot_at(const struct stats_file *f, uint32_t i)
@@ -363,9 +437,13 @@ int stats_list(char (*names)[XRS_STATS_NAME_MAX], unsigned int max)
 {
 	size_t sl = strlen(XRS_STATS_FILE_SUFFIX);
 	struct dirent *d;
+	char why[STATS_ERR_MAX];
 	unsigned int n = 0;
 	DIR *dir;
+	int r = stats_dir_check(why, sizeof(why));
 
+	if (r)
+		return r == -ENOENT ? 0 : r;
 	dir = opendir(stats_dir());
 	if (!dir)
 		return errno == ENOENT ? 0 : -errno;

@@ -3,12 +3,18 @@
  * Reading published VMs' stats files (<xrs/stats.h>) from outside the VMM:
  * for xrs list, stat, top, export and timeline.
  *
- * A file is trusted only as far as it was checked: it must be a regular
- * file owned by this user or root, with the magic, the version and the
- * layout this reader knows, and the size its header says. Records are
+ * The run directory is trusted only if owned by this user or root and
+ * writable by no one else. A file is trusted only as far as it was
+ * checked: a regular file owned by this user or root (its group, the run
+ * directory's, may read it: see docs/operators.md), with the magic, the
+ * version and the layout this reader knows, the size its header says, and,
+ * opened by name, that name in its header. Records are
  * read under their sequence counters with a bounded number of tries (a VMM
  * that died mid-write leaves one odd forever); a file that shrinks under
  * the reader is an error, not a SIGBUS. Nothing here blocks on the VMM.
+ *
+ * A file is live while its VMM holds the lock it took on it (an OFD write
+ * lock: the kernel drops it when the VMM exits, however it exits).
  */
 #ifndef XRS_TOOLS_STATSFILE_H
 #define XRS_TOOLS_STATSFILE_H
@@ -33,6 +39,7 @@ struct stats_file {
 		int64_t clock_offset_ns;
 		uint64_t steal_interval_ns;
 	} live;
+	int fd;					/* kept open: its lock says if it is live */
 	dev_t dev;				/* the file opened, to tell it from */
 	ino_t ino;				/* a later one of the same name */
 	bool stale;				/* its VMM is gone, or it closed */
@@ -53,12 +60,25 @@ struct stats_vcpu {
 const char *stats_dir(void);
 
 /*
+ * Is stats_dir() one to trust (owned by this user or root, writable by
+ * neither group nor others)? 0, -ENOENT if it does not exist, or -errno
+ * with a message in @err naming the problem.
+ */
+int stats_dir_check(char *err, size_t errlen);
+
+/*
  * Open NAME's file in stats_dir() (or @path, if not NULL: for tests and the
  * fuzzer). 0, or -errno with a message in @err naming the problem.
  */
 int stats_open(const char *name, struct stats_file *f, char *err, size_t errlen);
 int stats_open_path(const char *path, struct stats_file *f, char *err, size_t errlen);
 void stats_close(struct stats_file *f);
+
+/*
+ * Remove @f's file if no VMM holds it, and only if its name still names
+ * that very file: 1 if removed, 0 if kept (@err says why), or -errno.
+ */
+int stats_prune(struct stats_file *f, char *err, size_t errlen);
 
 /* Read f->live again (and whether the file went stale): 0, or -EIO if it shrank. */
 int stats_refresh(struct stats_file *f);

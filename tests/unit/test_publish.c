@@ -3,8 +3,11 @@
  * xrs_vm_publish: the stats file operators read (<xrs/stats.h>). Read here
  * the way any tool would: the raw format, mapped read-only.
  */
+#include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <limits.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,6 +16,7 @@
 #include <unistd.h>
 #include <xrs/stats.h>
 #include "harness.h"
+#include "util/proc.h"
 
 struct pvm {
 	struct fake fake;
@@ -297,6 +301,131 @@ static void a_destroyed_vcpu_frees_its_slot_and_the_vm_its_file(void **state)
 	pvm_fini(&t);
 }
 
+/* A stale file as a dead VMM leaves it: a valid header, no one holding its lock. */
+static void write_unheld_file(const char *path, pid_t pid, uint64_t ticks)
+{
+	struct xrs_stats_header h = { .version = 1, .pid = pid, .pid_start_ticks = ticks };
+	int fd;
+
+	memcpy(h.magic, XRS_STATS_MAGIC, 8);
+	fd = open(path, O_CREAT | O_WRONLY, 0640);
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, &h, sizeof(h)), (ssize_t)sizeof(h));
+	close(fd);
+}
+
+static void a_file_no_one_holds_is_replaced_even_if_its_pid_runs(void **state)
+{
+	struct pvm t;
+	char path[PATH_MAX];
+	const struct xrs_stats_header *m;
+	uint64_t ticks;
+	size_t size;
+
+	(void)state;
+	pvm_init(&t);
+	assert_int_equal(mkdir(t.dir, 0750), 0);
+	path_of(&t, "held", path);
+	/* a running process, pid and start both right, but no lock: liveness is the lock */
+	assert_int_equal(proc_start_ticks(getppid(), &ticks), 0);
+	write_unheld_file(path, getppid(), ticks);
+	assert_int_equal(xrs_vm_publish(t.vm, "held"), 0);
+	m = map_file(path, &size);
+	assert_int_equal(m->pid, getpid());
+	munmap((void *)m, size);
+	pvm_fini(&t);
+}
+
+static void a_held_file_is_kept_even_if_its_pid_is_gone(void **state)
+{
+	struct pvm t, u;
+	char path[PATH_MAX];
+	int fd;
+
+	(void)state;
+	pvm_init(&t);
+	assert_int_equal(xrs_vm_publish(t.vm, "live"), 0);
+	path_of(&t, "live", path);
+	/* a pid namespace or a reused pid: the header's pid means nothing here */
+	fd = open(path, O_WRONLY);
+	assert_int_equal(pwrite(fd, &(int32_t){ 0x7ffffff0 }, 4,
+				offsetof(struct xrs_stats_header, pid)), 4);
+	close(fd);
+	pvm_init(&u);
+	setenv("XRS_RUN_DIR", t.dir, 1);
+	assert_int_equal(xrs_vm_publish(u.vm, "live"), -EEXIST);
+	assert_int_equal(access(path, F_OK), 0);
+	pvm_fini(&u);
+	pvm_fini(&t);
+}
+
+static void on_alarm(int sig)
+{
+	(void)sig;
+	fail_msg("xrs_vm_publish blocked on a FIFO");
+}
+
+static void a_fifo_at_the_name_is_eexist_and_does_not_block(void **state)
+{
+	struct pvm t;
+	char path[PATH_MAX];
+	struct stat st;
+
+	(void)state;
+	pvm_init(&t);
+	assert_int_equal(mkdir(t.dir, 0750), 0);
+	path_of(&t, "fifo", path);
+	assert_int_equal(mkfifo(path, 0640), 0);
+	signal(SIGALRM, on_alarm);
+	alarm(5);
+	assert_int_equal(xrs_vm_publish(t.vm, "fifo"), -EEXIST);
+	alarm(0);
+	assert_int_equal(lstat(path, &st), 0);		/* not ours to remove */
+	assert_true(S_ISFIFO(st.st_mode));
+	pvm_fini(&t);
+}
+
+static void a_run_dir_others_could_write_or_another_user_owns_is_eperm(void **state)
+{
+	struct pvm t;
+
+	(void)state;
+	pvm_init(&t);
+	assert_int_equal(mkdir(t.dir, 0750), 0);
+	assert_int_equal(chmod(t.dir, 0770), 0);
+	assert_int_equal(xrs_vm_publish(t.vm, "a"), -EPERM);
+	assert_int_equal(chmod(t.dir, 0757), 0);
+	assert_int_equal(xrs_vm_publish(t.vm, "a"), -EPERM);
+	assert_int_equal(chmod(t.dir, 0750), 0);
+	if (geteuid() == 0) {
+		assert_int_equal(chown(t.dir, 65534, (gid_t)-1), 0);
+		assert_int_equal(xrs_vm_publish(t.vm, "a"), -EPERM);
+		assert_int_equal(chown(t.dir, 0, (gid_t)-1), 0);
+	}
+	assert_int_equal(xrs_vm_publish(t.vm, "a"), 0);
+	pvm_fini(&t);
+}
+
+static void the_file_has_the_run_dirs_group(void **state)
+{
+	struct pvm t;
+	char path[PATH_MAX];
+	struct stat st;
+
+	(void)state;
+	if (geteuid() != 0)
+		skip();		/* giving the directory another group needs root */
+	pvm_init(&t);
+	assert_int_equal(mkdir(t.dir, 0750), 0);
+	assert_int_equal(chown(t.dir, (uid_t)-1, 4242), 0);
+	assert_int_equal(xrs_vm_publish(t.vm, "grp"), 0);
+	path_of(&t, "grp", path);
+	assert_int_equal(stat(path, &st), 0);
+	assert_int_equal(st.st_gid, 4242);
+	assert_int_equal(st.st_mode & 07777, 0640);
+	pvm_fini(&t);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -308,6 +437,11 @@ int main(void)
 		cmocka_unit_test(records_are_the_accounting_and_transitions_go_to_the_ring),
 		cmocka_unit_test(the_ring_keeps_the_newest_transitions),
 		cmocka_unit_test(a_destroyed_vcpu_frees_its_slot_and_the_vm_its_file),
+		cmocka_unit_test(a_file_no_one_holds_is_replaced_even_if_its_pid_runs),
+		cmocka_unit_test(a_held_file_is_kept_even_if_its_pid_is_gone),
+		cmocka_unit_test(a_fifo_at_the_name_is_eexist_and_does_not_block),
+		cmocka_unit_test(a_run_dir_others_could_write_or_another_user_owns_is_eperm),
+		cmocka_unit_test(the_file_has_the_run_dirs_group),
 	};
 
 	return cmocka_run_group_tests_name("publish", tests, NULL, NULL);

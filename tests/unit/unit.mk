@@ -16,7 +16,7 @@ $(BUILD)/tests/common/fake-kvm.o: CFLAGS += -Ivmm
 UNIT_HARNESS  := $(UNIT_DIR)/harness.o $(TEST_COMMON_OBJ)
 # Tests with threads: these also run under TSan (make check).
 UNIT_THREADED := $(UNIT_DIR)/test_threads $(UNIT_DIR)/test_steal_schedstat \
-		 $(UNIT_DIR)/test_vmm_errors $(UNIT_DIR)/test_tasks
+		 $(UNIT_DIR)/test_vmm_errors $(UNIT_DIR)/test_tasks $(UNIT_DIR)/test_liveness
 
 $(UNIT_DIR)/%.o: CFLAGS += -Ilib -Itests/unit -Itests/common
 
@@ -72,6 +72,12 @@ $(UNIT_DIR)/test_tasks: $(UNIT_DIR)/test_tasks.o $(UNIT_HARNESS) $(VMM_LIB) $(LI
 # The CLI test runs the xrs binary of this build.
 $(UNIT_DIR)/test_cli.o: CFLAGS += -DXRS_BIN='"$(XRS_BIN)"'
 $(UNIT_DIR)/test_cli: | $(XRS_BIN)
+
+# Publishers against the tools' pruner (tools/statsfile.c), on threads.
+$(UNIT_DIR)/test_liveness: $(UNIT_DIR)/test_liveness.o $(BUILD)/tools/statsfile.o \
+			   $(UNIT_HARNESS) $(LIB)
+	@printf "  %-8s %s\n" CC $@
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ -lcmocka $(LDLIBS)
 
 .PHONY: test-unit test-unit-threaded unit-deps
 # cmocka, installed first where missing; order-only, so nothing rebuilds for it
