@@ -23,11 +23,24 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#include "deadline.h"
 #include "statsfile.h"
 #include "tools.h"
 
 #define MAX_VMS		1024
 #define TEXTFILE_NAME	"xrs.prom"
+
+/*
+ * No one client may take /metrics away: a few connections per address,
+ * a bound on all of them, and each request done within a deadline from
+ * its connection's accept or its last answer, however slowly its bytes
+ * trickle in (MHD's own timeout only counts idle time).
+ */
+#define CONN_LIMIT		128
+#define CONN_PER_IP		8
+#define CONN_IDLE_S		5u
+#define REQUEST_DEADLINE_NS	(5 * 1000000000ull)
+#define CONN_MEMORY		(32 * 1024)
 
 static int usage(FILE *f, int status)
 {
@@ -71,6 +84,31 @@ static void vcpu_counter(FILE *out, const struct vm_snap *vms, int nvms, const c
 				*(const uint64_t *)((const char *)&vms[i].v[j] + off));
 }
 
+static int cmp_vcpu(const void *a, const void *b)
+{
+	const struct stats_vcpu *x = a, *y = b;
+
+	if (x->vcpu_id != y->vcpu_id)
+		return x->vcpu_id < y->vcpu_id ? -1 : 1;
+	return x->slot < y->slot ? -1 : x->slot > y->slot;
+}
+
+/*
+ * One series per vCPU id, in id order: a hostile file, or a vCPU that moved
+ * slots while it was read, may show one id twice, and a duplicate series
+ * makes a scraper reject the whole scrape. The lowest slot stays.
+ */
+static int dedup_vcpus(struct stats_vcpu *v, int n)
+{
+	int i, m = 0;
+
+	qsort(v, (size_t)n, sizeof(*v), cmp_vcpu);
+	for (i = 0; i < n; i++)
+		if (!m || v[m - 1].vcpu_id != v[i].vcpu_id)
+			v[m++] = v[i];
+	return m;
+}
+
 /* Each metric family once, all its series together, as the format wants. */
 static void write_metrics(FILE *out)
 {
@@ -92,6 +130,8 @@ static void write_metrics(FILE *out)
 		s->v = calloc(XRS_STATS_MAX_VCPUS, sizeof(*s->v));
 		s->n = s->v ? stats_read_vcpus(&s->f, s->v, XRS_STATS_MAX_VCPUS, err, sizeof(err)) : -1;
 		s->have_now = stats_guest_now(&s->f, &s->now);
+		if (s->n > 0)
+			s->n = dedup_vcpus(s->v, s->n);
 		if (s->n < 0) {
 			errors++;
 			free(s->v);
@@ -176,11 +216,28 @@ static char *metrics_text(size_t *len)
 	return buf;
 }
 
+/* MHD calls this from its thread, and CLOSED before it closes the socket. */
+static void on_connection(void *cls, struct MHD_Connection *c, void **ctx,
+			  enum MHD_ConnectionNotificationCode what)
+{
+	const union MHD_ConnectionInfo *info;
+
+	(void)cls;
+	if (what == MHD_CONNECTION_NOTIFY_STARTED) {
+		info = MHD_get_connection_info(c, MHD_CONNECTION_INFO_CONNECTION_FD);
+		*ctx = info ? conn_track(info->connect_fd) : NULL;
+	} else if (what == MHD_CONNECTION_NOTIFY_CLOSED) {
+		conn_forget(*ctx);
+		*ctx = NULL;
+	}
+}
+
 static enum MHD_Result answer(void *cls, struct MHD_Connection *c, const char *url,
 			      const char *method, const char *version, const char *upload,
 			      size_t *upload_size, void **state)
 {
 	static const char not_found[] = "xrs export: the metrics are at /metrics\n";
+	const union MHD_ConnectionInfo *info;
 	struct MHD_Response *resp;
 	enum MHD_Result r;
 	unsigned int code = MHD_HTTP_OK;
@@ -208,6 +265,8 @@ static enum MHD_Result answer(void *cls, struct MHD_Connection *c, const char *u
 	}
 	if (!resp)
 		return MHD_NO;
+	info = MHD_get_connection_info(c, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+	conn_answered(info ? info->socket_context : NULL);
 	r = MHD_queue_response(c, code, resp);
 	MHD_destroy_response(resp);
 	return r;
@@ -253,10 +312,16 @@ static int serve(const struct sockaddr_in *sa)
 	struct MHD_Daemon *d;
 	char addr[INET_ADDRSTRLEN];
 
-	d = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ERROR_LOG,
+	/* epoll where there is one: a thousand waiting sockets cost nothing */
+	d = MHD_start_daemon(MHD_USE_AUTO_INTERNAL_THREAD | MHD_USE_ERROR_LOG,
 			     ntohs(sa->sin_port), NULL, NULL, answer, NULL,
-			     MHD_OPTION_SOCK_ADDR, sa, MHD_OPTION_CONNECTION_LIMIT, 64u,
-			     MHD_OPTION_CONNECTION_TIMEOUT, 10u, MHD_OPTION_END);
+			     MHD_OPTION_SOCK_ADDR, sa,
+			     MHD_OPTION_CONNECTION_LIMIT, (unsigned int)CONN_LIMIT,
+			     MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned int)CONN_PER_IP,
+			     MHD_OPTION_CONNECTION_TIMEOUT, CONN_IDLE_S,
+			     MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)CONN_MEMORY,
+			     MHD_OPTION_NOTIFY_CONNECTION, on_connection, NULL,
+			     MHD_OPTION_END);
 	if (!d) {
 		fprintf(stderr, "xrs export: cannot listen on %s:%u (in use? not an address "
 			"of this host?)\n", inet_ntop(AF_INET, &sa->sin_addr, addr, sizeof(addr)),
@@ -268,7 +333,8 @@ static int serve(const struct sockaddr_in *sa)
 	       inet_ntop(AF_INET, &sa->sin_addr, addr, sizeof(addr)),
 	       info ? info->port : ntohs(sa->sin_port));
 	fflush(stdout);
-	wait_for_signal(0);
+	while (!wait_for_signal(0.25))
+		conn_cut_late(REQUEST_DEADLINE_NS);
 	MHD_stop_daemon(d);
 	return 0;
 }
@@ -278,21 +344,32 @@ static int write_textfile(const char *dir)
 	char path[PATH_MAX], tmp[PATH_MAX];
 	size_t len;
 	char *body = metrics_text(&len);
+	bool made;
 	FILE *f;
 	int fd;
 
 	if (!body)
 		return fprintf(stderr, "xrs export: out of memory\n"), 1;
 	snprintf(path, sizeof(path), "%s/" TEXTFILE_NAME, dir);
-	snprintf(tmp, sizeof(tmp), "%s/." TEXTFILE_NAME ".%d", dir, (int)getpid());
-	/* node_exporter must never read half a file: write aside, then rename */
-	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0644);
+	snprintf(tmp, sizeof(tmp), "%s/." TEXTFILE_NAME ".XXXXXX", dir);
+	/*
+	 * node_exporter must never read half a file: write aside, then rename.
+	 * Aside is a new file of an unguessable name (O_EXCL): never one
+	 * another user put there for us to write through.
+	 */
+	fd = mkostemp(tmp, O_CLOEXEC);
+	made = fd >= 0;
+	if (fd >= 0 && fchmod(fd, 0644)) {
+		close(fd);
+		fd = -1;
+	}
 	f = fd >= 0 ? fdopen(fd, "w") : NULL;
 	if (!f || fwrite(body, 1, len, f) != len || fclose(f) || rename(tmp, path)) {
 		fprintf(stderr, "xrs export: %s: %s\n", f ? path : tmp, strerror(errno));
 		if (fd >= 0 && !f)
 			close(fd);
-		unlink(tmp);
+		if (made)
+			unlink(tmp);
 		free(body);
 		return 1;
 	}
@@ -308,6 +385,7 @@ int cmd_export(int argc, char **argv)
 		{ 0, 0, 0, 0 },
 	};
 	const char *listen = NULL, *dir = NULL;
+	char err[STATS_ERR_MAX];
 	struct sockaddr_in sa;
 	double interval = 0;
 	sigset_t set;
@@ -349,6 +427,9 @@ int cmd_export(int argc, char **argv)
 	if (dir && (stat(dir, &st) || !S_ISDIR(st.st_mode)))
 		return fprintf(stderr, "xrs export: --textfile: %s is not a directory\n", dir), 2;
 
+	r = stats_dir_check(err, sizeof(err));
+	if (r && r != -ENOENT)
+		return fprintf(stderr, "xrs export: %s\n", err), 1;
 	/* The signals that stop us are waited for, never delivered. */
 	sigemptyset(&set);
 	sigaddset(&set, SIGINT);
