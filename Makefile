@@ -188,5 +188,6 @@ $(BUILD)/bench/hotpath: $(BUILD)/bench/hotpath.o $(LIB)
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
 .PHONY: bench
-bench: $(BUILD)/bench/hotpath $(BUILD)/xrs $(BUILD)/tests/kvm/kvm-probe
+bench: $(BUILD)/bench/hotpath $(BUILD)/xrs $(BUILD)/tests/kvm/kvm-probe $(OPS_PUBLISHER)
 	@bench/run $(BUILD)/bench/hotpath $(BUILD)/xrs $(BUILD)/tests/kvm/kvm-probe
+	@bench/export-fleet $(BUILD)/xrs $(OPS_PUBLISHER)

@@ -117,6 +117,7 @@ static void write_metrics(FILE *out)
 	struct vm_snap *vms;
 	char err[STATS_ERR_MAX];
 	int nnames, nvms = 0, i, j, k, errors = 0;
+	unsigned int lim;
 
 	nnames = stats_list(names, MAX_VMS);
 	vms = calloc(nnames > 0 ? (size_t)nnames : 1, sizeof(*vms));
@@ -127,8 +128,10 @@ static void write_metrics(FILE *out)
 			errors++;
 			continue;
 		}
-		s->v = calloc(XRS_STATS_MAX_VCPUS, sizeof(*s->v));
-		s->n = s->v ? stats_read_vcpus(&s->f, s->v, XRS_STATS_MAX_VCPUS, err, sizeof(err)) : -1;
+		/* the slots ever used, not all 1024: a fleet's scrape is mostly this */
+		lim = s->f.live.slot_limit ? s->f.live.slot_limit : 1;
+		s->v = calloc(lim, sizeof(*s->v));
+		s->n = s->v ? stats_read_vcpus(&s->f, s->v, lim, err, sizeof(err)) : -1;
 		s->have_now = stats_guest_now(&s->f, &s->now);
 		if (s->n > 0)
 			s->n = dedup_vcpus(s->v, s->n);
