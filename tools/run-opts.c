@@ -178,9 +178,6 @@ static int parse_kernel(struct run_opts *o)
 	    o->cfg.workload != VMM_WL_MIXED)
 		return bad("--kernel", "runs Linux: --running, --guest, --witness and "
 			   "--workload are for the test guests");
-	if (o->save_at)
-		return bad("--save-restore-at", "not for a Linux guest yet (its in-kernel irqchip, "
-			   "timers and event channels are not saved)");
 	o->cfg.board = VMM_BOARD_PC;
 	o->cfg.ram_mib = o->mem_mib ? o->mem_mib : PC_RAM_MIB_DEFAULT;
 	o->cfg.hooks = NULL;		/* the checks read the test guests' reports */

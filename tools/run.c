@@ -57,11 +57,14 @@ static void run_until(struct run_opts *o, struct vmm *m, struct sample *s, doubl
 			s->t = now - start;
 			sample_take(m, s, false);
 			print_sample(o, s);
-			*next += o->interval;
+			/* samples a pause took the time of (a save and restore) are not made up */
+			do
+				*next += o->interval;
+			while (*next <= now);
 		}
 		/* a quarter of the way to what comes next, at most 0.1 s: the end comes too */
-		usleep((useconds_t)(1e6 * fmin(((*next < start + end ? *next : start + end) - now) / 4,
-					      0.1)) + 1000);
+		usleep((useconds_t)(1e6 * fmax(0, fmin(((*next < start + end ? *next : start + end) -
+							now) / 4, 0.1))) + 1000);
 	}
 }
 

@@ -21,6 +21,14 @@ static int save_vcpu(struct vmm_vcpu *v, struct vmm_vcpu_state *st, struct vmm_e
 		r = kvm_cpu_get_msr(&v->cpu, MSR_KVM_STEAL_TIME, &st->msr_steal_time);
 	if (r)
 		return err_set(e, r, "vCPU %u: its registers: %s", v->id, strerror(-r));
+	if (v->vmm->mc.board == VMM_BOARD_PC) {
+		r = pc_cpu_save(&v->cpu, &st->pc);
+		if (!r)
+			r = platform_save_vcpu(&v->xen, &st->xen);
+		if (r)
+			return err_set(e, r, "vCPU %u: its LAPIC, FPU, events, MSRs or Xen "
+				       "attributes: %s", v->id, strerror(-r));
+	}
 	st->up = v->xen.sched.up;
 	st->timer_ns = v->xen.sched.timer_ns;
 	r = runstate_save_vcpu(&v->xen, &st->runstate);
@@ -48,6 +56,11 @@ int vmm_save(struct vmm *m, struct vmm_snapshot **out, struct vmm_err *e)
 		r = save_vcpu(&m->vcpus[i], &s->vcpus[i], e);
 	if (!r && (r = runstate_save_vm(&m->xen, &s->long_mode, &s->update_flag)))
 		err_set(e, r, "GET the VM's runstate attributes: %s", xrs_strerror(r));
+	s->pc = m->mc.board == VMM_BOARD_PC;
+	if (!r && s->pc && (r = pc_save(m->mc.pc, &s->board)))
+		err_set(e, r, "the irqchip, PIT or UART: %s", strerror(-r));
+	if (!r && s->pc && (r = platform_save(&m->xen, &s->xen)))
+		err_set(e, r, "the Xen platform: %s", strerror(-r));
 	if (!r && (r = kvm_vm_get_clock(&m->mc.kvm, &s->clock_ns)))
 		err_set(e, r, "KVM_GET_CLOCK: %s", strerror(-r));
 	if (r) {
@@ -80,8 +93,14 @@ static int restore_vcpu(struct vmm_vcpu *v, const struct vmm_vcpu_state *st, str
 		r = kvm_cpu_set_msr(&v->cpu, MSR_KVM_SYSTEM_TIME_NEW, st->msr_system_time);
 	if (!r)
 		r = kvm_cpu_set_msr(&v->cpu, MSR_KVM_STEAL_TIME, st->msr_steal_time);
+	if (!r && v->vmm->mc.board == VMM_BOARD_PC)
+		r = pc_cpu_restore(&v->cpu, &st->pc);
 	if (r)
 		return err_set(e, r, "vCPU %u: its registers: %s", v->id, strerror(-r));
+	r = platform_restore_vcpu(&v->xen, &st->xen);
+	if (r)
+		return err_set(e, r, "vCPU %u: its vcpu_info or Xen timer: %s", v->id,
+			       strerror(-r));
 	v->xen.sched.up = st->up;
 	v->xen.sched.timer_ns = st->timer_ns;
 	r = runstate_restore_vcpu(&v->xen, &st->runstate);
@@ -96,6 +115,9 @@ int vmm_restore(struct vmm *m, const struct vmm_snapshot *s, struct vmm_err *e)
 	uint32_t i;
 	int r;
 
+	if (s->pc != (m->mc.board == VMM_BOARD_PC))
+		return err_set(e, -EINVAL, "a snapshot of a %s into a %s", s->pc ? "PC" : "test box",
+			       s->pc ? "test box" : "PC");
 	if (s->nr_vcpus != m->nr_vcpus || s->ram_size != ram->size)
 		return err_set(e, -EINVAL, "a snapshot of %u vCPUs and %llu bytes of RAM into a VM "
 			       "of %u and %llu", s->nr_vcpus, (unsigned long long)s->ram_size,
@@ -106,6 +128,10 @@ int vmm_restore(struct vmm *m, const struct vmm_snapshot *s, struct vmm_err *e)
 	r = kvm_vm_set_clock(&m->mc.kvm, clock);
 	if (r)
 		return err_set(e, r, "KVM_SET_CLOCK: %s", strerror(-r));
+	if (s->pc && (r = pc_restore(m->mc.pc, &s->board)))
+		return err_set(e, r, "the irqchip, PIT or UART: %s", strerror(-r));
+	if (s->pc && (r = platform_restore(&m->xen, &s->xen)))
+		return err_set(e, r, "the Xen platform: %s", strerror(-r));
 	atomic_store(&m->xen.long_mode, s->long_mode);
 	r = runstate_restore_vm(&m->xen, s->long_mode, s->update_flag);
 	if (r)

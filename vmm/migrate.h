@@ -1,7 +1,10 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * Saving a paused VM and restoring it into another: guest RAM, each vCPU's
- * registers and paravirtual MSRs, the VMM's Xen state, and the runstate,
+ * registers and paravirtual MSRs, the VMM's Xen state, and the runstate;
+ * on the PC also the in-kernel irqchip and PIT, the UART, each vCPU's
+ * LAPIC, FPU, events, MP state and MSRs, and KVM's Xen platform
+ * (shared_info, upcall vector, event channels, vcpu_info, Xen timers),
  * which is what RUNSTATE_DATA exists for. The restore is QEMU's order: the
  * guest's clock first (KVM_SET_CLOCK, carried forward by the real time the
  * VM was away), then the runstate, checked against it. A vCPU saved while
@@ -17,6 +20,9 @@
 #include <linux/kvm.h>
 #include "config.h"
 #include "error.h"
+#include "vmm/pc/cpu.h"
+#include "vmm/pc/pc.h"
+#include "xen/platform.h"
 #include "xen/runstate.h"
 
 struct vmm;
@@ -29,12 +35,17 @@ struct vmm_vcpu_state {
 	bool up;			/* VCPUOP_down / VCPUOP_up */
 	uint64_t timer_ns;		/* its singleshot timer, guest time */
 	struct xen_runstate_saved runstate;
+	struct pc_cpu_state pc;			/* a PC's */
+	struct xen_platform_vcpu_saved xen;	/* where the platform is on */
 };
 
 struct vmm_snapshot {
 	uint64_t clock_ns;		/* the guest's kvmclock when saved */
 	uint64_t saved_mono_ns;		/* the host's CLOCK_MONOTONIC then */
 	bool long_mode, update_flag;
+	bool pc;			/* a PC's: the two below */
+	struct pc_state board;
+	struct xen_platform_saved xen;
 	uint64_t ram_size;
 	uint8_t *ram;
 	uint32_t nr_vcpus;

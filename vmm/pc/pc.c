@@ -241,3 +241,42 @@ bool pc_exit(struct pc *pc, struct kvm_cpu *c, void *vcpu)
 		return false;
 	}
 }
+
+int pc_save(struct pc *pc, struct pc_state *st)
+{
+	uint32_t i;
+
+	memset(st, 0, sizeof(*st));
+	for (i = 0; i < 3; i++) {
+		st->chip[i].chip_id = i;
+		if (ioctl(pc->kvm->fd, KVM_GET_IRQCHIP, &st->chip[i]) < 0)
+			return -errno;
+	}
+	if (ioctl(pc->kvm->fd, KVM_GET_PIT2, &st->pit) < 0)
+		return -errno;
+	pthread_mutex_lock(&pc->lock);
+	st->uart = pc->uart;
+	pthread_mutex_unlock(&pc->lock);
+	st->first_output_ns = atomic_load(&pc->first_output_ns);
+	return 0;
+}
+
+int pc_restore(struct pc *pc, const struct pc_state *st)
+{
+	uint32_t i;
+
+	for (i = 0; i < 3; i++)
+		if (ioctl(pc->kvm->fd, KVM_SET_IRQCHIP, &st->chip[i]) < 0)
+			return -errno;
+	if (ioctl(pc->kvm->fd, KVM_SET_PIT2, &st->pit) < 0)
+		return -errno;
+	pthread_mutex_lock(&pc->lock);
+	/* the registers only: its callbacks are this VM's */
+	pc->uart.ier = st->uart.ier, pc->uart.lcr = st->uart.lcr, pc->uart.mcr = st->uart.mcr;
+	pc->uart.scr = st->uart.scr, pc->uart.fcr = st->uart.fcr, pc->uart.dll = st->uart.dll;
+	pc->uart.dlm = st->uart.dlm, pc->uart.thre_pending = st->uart.thre_pending;
+	pc->uart.irq_level = st->uart.irq_level;
+	pthread_mutex_unlock(&pc->lock);
+	atomic_store(&pc->first_output_ns, st->first_output_ns);
+	return 0;
+}

@@ -14,7 +14,9 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <linux/kvm.h>
 #include "error.h"
+#include "vmm/pc/uart.h"
 
 /* ttyS0 as the console, the i8042 reset for reboot, no PCI or ACPI to probe. */
 #define PC_CMDLINE_DEFAULT	"console=ttyS0 reboot=k panic=-1 pci=off acpi=off"
@@ -73,6 +75,18 @@ int pc_cpu_boot(const struct pc *pc, struct kvm_cpu *c, struct vmm_err *e);
 void pc_attach(struct pc *pc, FILE *console, const struct pc_ops *ops, void *vm);
 /* An exit of vCPU @c (the VMM's @vcpu): true if the board answered it. */
 bool pc_exit(struct pc *pc, struct kvm_cpu *c, void *vcpu);
+/* What the board holds that a restore must put back (migrate.h). */
+struct pc_state {
+	struct kvm_irqchip chip[3];	/* PIC master, PIC slave, I/O APIC */
+	struct kvm_pit_state2 pit;
+	struct uart uart;		/* its registers; the callbacks stay the VM's */
+	uint64_t first_output_ns;
+};
+
+/* The board's state, its vCPUs paused: 0 or -errno. */
+int pc_save(struct pc *pc, struct pc_state *st);
+/* Into a PC made for the same kernel, before any vCPU runs: 0 or -errno. */
+int pc_restore(struct pc *pc, const struct pc_state *st);
 /* CLOCK_MONOTONIC ns when ttyS0 first spoke, or 0. */
 uint64_t pc_first_output_ns(const struct pc *pc);
 

@@ -214,3 +214,16 @@ long evtchn_op(struct hcall *h)
 		return -XEN_ENOSYS;
 	}
 }
+
+int evtchn_route_all(struct xen_vm *x)
+{
+	uint32_t p;
+	int r = 0;
+
+	pthread_mutex_lock(&x->plat.lock);
+	for (p = 1; p < XEN_MAX_PORTS && !r; p++)
+		if (x->plat.ports[p].type == XEN_PORT_IPI)
+			r = route_ipi(x, p, x->plat.ports[p].vcpu, 0);
+	pthread_mutex_unlock(&x->plat.lock);
+	return r;
+}

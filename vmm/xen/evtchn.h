@@ -11,6 +11,10 @@
 
 struct hcall;
 
+struct xen_vm;
+
 long evtchn_op(struct hcall *h);
+/* A restored port table (platform_restore): its IPI ports routed in KVM again. 0 or -errno. */
+int evtchn_route_all(struct xen_vm *x);
 
 #endif

@@ -2,6 +2,7 @@
 #include <errno.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include "xen/evtchn.h"
 #include "xen/hcall.h"
 #include "xen/platform.h"
 #include "xen/runstate.h"
@@ -182,4 +183,79 @@ long platform_hvm_op(struct hcall *h)
 		return -XEN_EINVAL;
 	a.u.vector = (uint8_t)p.value;
 	return ioctl(x->kvm->fd, KVM_XEN_HVM_SET_ATTR, &a) < 0 ? -XEN_EINVAL : 0;
+}
+
+int platform_save(struct xen_vm *x, struct xen_platform_saved *s)
+{
+	struct kvm_xen_hvm_attr a = { .type = KVM_XEN_ATTR_TYPE_UPCALL_VECTOR };
+
+	memset(s, 0, sizeof(*s));
+	if (!x->plat.on)
+		return 0;
+	if (ioctl(x->kvm->fd, KVM_XEN_HVM_GET_ATTR, &a) < 0)
+		return -errno;
+	s->on = true;
+	s->upcall_vector = a.u.vector;
+	pthread_mutex_lock(&x->plat.lock);
+	s->shared_info = x->plat.shared_info;
+	memcpy(s->ports, x->plat.ports, sizeof(s->ports));
+	pthread_mutex_unlock(&x->plat.lock);
+	return 0;
+}
+
+int platform_restore(struct xen_vm *x, const struct xen_platform_saved *s)
+{
+	struct kvm_xen_hvm_attr a = { .type = KVM_XEN_ATTR_TYPE_SHARED_INFO };
+
+	if (!s->on)
+		return 0;
+	if (!x->plat.on)
+		return -EINVAL;		/* a VM made otherwise */
+	if (s->shared_info) {
+		a.u.shared_info.gfn = s->shared_info / MEM_PAGE;
+		if (ioctl(x->kvm->fd, KVM_XEN_HVM_SET_ATTR, &a) < 0)
+			return -errno;
+	}
+	if (s->upcall_vector) {
+		a.type = KVM_XEN_ATTR_TYPE_UPCALL_VECTOR;
+		a.u.vector = s->upcall_vector;
+		if (ioctl(x->kvm->fd, KVM_XEN_HVM_SET_ATTR, &a) < 0)
+			return -errno;
+	}
+	pthread_mutex_lock(&x->plat.lock);
+	x->plat.shared_info = s->shared_info;
+	memcpy(x->plat.ports, s->ports, sizeof(x->plat.ports));
+	pthread_mutex_unlock(&x->plat.lock);
+	return evtchn_route_all(x);
+}
+
+int platform_save_vcpu(struct xen_vcpu *v, struct xen_platform_vcpu_saved *s)
+{
+	memset(s, 0, sizeof(*s));
+	if (!v->vm->plat.on)
+		return 0;
+	s->vcpu_info = v->vcpu_info;
+	s->timer.type = KVM_XEN_VCPU_ATTR_TYPE_TIMER;
+	return ioctl(v->cpu->fd, KVM_XEN_VCPU_GET_ATTR, &s->timer) < 0 ? -errno : 0;
+}
+
+/* On @t's thread (task.h), the VM's clock restored: its vcpu_info and timer. */
+static int restore_vcpu_task(struct xen_vcpu *t, void *arg)
+{
+	const struct xen_platform_vcpu_saved *s = arg;
+	int r = 0;
+
+	if (s->vcpu_info)
+		r = set_vcpu_info(t, (void *)&s->vcpu_info);
+	if (!r && s->timer.u.timer.port &&
+	    ioctl(t->cpu->fd, KVM_XEN_VCPU_SET_ATTR, &s->timer) < 0)
+		r = -errno;
+	return r;
+}
+
+int platform_restore_vcpu(struct xen_vcpu *v, const struct xen_platform_vcpu_saved *s)
+{
+	if (!v->vm->plat.on)
+		return 0;
+	return xen_run_on(NULL, v, restore_vcpu_task, (void *)s);
 }

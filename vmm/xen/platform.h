@@ -13,13 +13,12 @@
 #define XRS_VMM_XEN_PLATFORM_H
 
 #include <stdint.h>
+#include <linux/kvm.h>
 #include "error.h"
+#include "xen/xen.h"
 
 /* Its state: struct xen_platform in struct xen_vm, xen_vcpu.vcpu_info (xen.h). */
 struct hcall;
-struct kvm_vm;
-struct xen_vm;
-struct xen_vcpu;
 
 /* Can KVM carry it? 0, or -EOPNOTSUPP with the reason in @e. */
 int platform_probe(struct kvm_vm *vm, struct vmm_err *e);
@@ -28,6 +27,29 @@ int platform_init(struct xen_vm *x, struct vmm_err *e);
 /* Per vCPU, before its thread runs: its Xen vCPU id. */
 int platform_vcpu_init(struct xen_vcpu *v, struct vmm_err *e);
 void platform_fini(struct xen_vm *x);
+
+/* What moves with the platform to another VM (migrate.h). */
+struct xen_platform_saved {
+	bool on;
+	uint64_t shared_info;		/* GPA, or 0 */
+	uint8_t upcall_vector;
+	struct xen_port ports[XEN_MAX_PORTS];
+};
+
+struct xen_platform_vcpu_saved {
+	uint64_t vcpu_info;		/* GPA KVM took, or 0 */
+	struct kvm_xen_vcpu_attr timer;	/* its port and deadline */
+};
+
+/*
+ * Save, the vCPUs paused; restore into a VM made the same way, before any
+ * vCPU runs, after the guest clock (the timer's deadline is guest time).
+ * 0 or -errno; a VM without the platform saves and restores nothing.
+ */
+int platform_save(struct xen_vm *x, struct xen_platform_saved *s);
+int platform_restore(struct xen_vm *x, const struct xen_platform_saved *s);
+int platform_save_vcpu(struct xen_vcpu *v, struct xen_platform_vcpu_saved *s);
+int platform_restore_vcpu(struct xen_vcpu *v, const struct xen_platform_vcpu_saved *s);
 
 /* The hypercalls. */
 long platform_memory_op(struct hcall *h);
