@@ -180,7 +180,7 @@ clean:
 distclean:
 	rm -rf build
 
--include $(shell find $(BUILD) -name '*.d' 2>/dev/null)
+-include $(shell find $(BUILD) -name '*.d' -type f 2>/dev/null)
 
 # Figures, not assertions: see bench/.
 $(BUILD)/bench/hotpath: $(BUILD)/bench/hotpath.o $(LIB)
