@@ -61,16 +61,16 @@ static inline int rs_state_valid(uint64_t state)
 
 /*
  * Book [entry, now) to the current state, then switch to @state: the
- * running part of it is split three ways. Steal (the run delay gained since
- * the last update) is carved out into runnable, then halted time (what the
- * halt source gained: the vCPU halted inside KVM_RUN, which Xen books
- * blocked) out of what is left into blocked; the rest is running.
- * Implements the v7.2 rule: a clock that went backwards books nothing and
- * keeps entry; steal and halt are clamped to the interval and ignored when
- * not positive, and time either gained in any other state is not booked
- * (a vCPU blocked or offline in the VMM is not in KVM_RUN: nothing is
- * booked twice). Either sample is the new base, below the old one too.
- * A never-updated vCPU (entry 0) books everything since clock 0 as offline.
+ * running part of it is split three ways. Halted time (what the halt source
+ * gained: the vCPU halted inside KVM_RUN, which Xen books blocked) is carved
+ * out into blocked, then steal (the run delay gained since the last update)
+ * out of what is left into runnable; the rest is running. Implements the
+ * v7.2 rule: a clock that went backwards books nothing and keeps entry;
+ * steal and halt are clamped to the interval and ignored when not
+ * positive, and time either gained in any other state is not booked (a
+ * vCPU blocked or offline in the VMM is not in KVM_RUN: nothing is booked
+ * twice). Either sample is the new base, below the old one too. A
+ * never-updated vCPU (entry 0) books everything since clock 0 as offline.
  * Inline: it is most of what every vCPU entry does.
  */
 static inline void rs_update_halt(struct rs_state *rs, uint32_t state, uint64_t now,
@@ -81,6 +81,19 @@ static inline void rs_update_halt(struct rs_state *rs, uint32_t state, uint64_t 
 	int64_t halt = (int64_t)(halted - rs->last_halt);
 	uint32_t cur = rs->entry ? rs->state : XRS_RUNSTATE_OFFLINE;
 
+	/*
+	 * KVM's halt_wait_ns runs until the woken vCPU runs again, so a wake-up's
+	 * wait for a CPU is in both samples and cannot be told apart. Halt is
+	 * carved first and keeps it: the guest counts that wait idle too, so its
+	 * idle and steal together stay within its time; steal takes what is
+	 * left, and what it cannot take is unbooked (as beyond the interval).
+	 */
+	if (delta >= 0 && cur == XRS_RUNSTATE_RUNNING && halt > 0) {
+		if (halt > delta)
+			halt = delta;
+		delta -= halt;
+		rs->times[XRS_RUNSTATE_BLOCKED] += (uint64_t)halt;
+	}
 	/*
 	 * delta < 0: the guest clock went backwards (KVM_SET_CLOCK after a
 	 * restore). Unsigned arithmetic would book centuries; book nothing and
@@ -96,17 +109,6 @@ static inline void rs_update_halt(struct rs_state *rs, uint32_t state, uint64_t 
 		rs->times[XRS_RUNSTATE_RUNNABLE] += (uint64_t)steal;
 	} else if (steal > 0) {
 		rs->steal_unbooked += (uint64_t)steal;
-	}
-	/*
-	 * KVM's halt_wait_ns runs until the woken vCPU runs again, so its
-	 * wait for a CPU is in both samples: steal was carved first and
-	 * keeps it, halt takes what is left.
-	 */
-	if (delta >= 0 && cur == XRS_RUNSTATE_RUNNING && halt > 0) {
-		if (halt > delta)
-			halt = delta;
-		delta -= halt;
-		rs->times[XRS_RUNSTATE_BLOCKED] += (uint64_t)halt;
 	}
 	if (delta >= 0) {
 		rs->times[cur] += (uint64_t)delta;

@@ -186,10 +186,12 @@ int  xrs_vm_publish(struct xrs_vm *vm, const char *name);
  * A guest that idles with HLT under KVM's in-kernel LAPIC halts inside
  * KVM_RUN: KVM's own runstate, and libxrs 1.0, book that time running. Xen
  * books a halted vCPU blocked, and so does libxrs when it has a halt source:
- * at each update, after steal is carved out of the running time into
- * runnable, the halted time the source gained is carved out of what is left
- * into blocked (the area, RUNSTATE_DATA, xrs_vcpu_get_stats and the stats
- * file all show it). Halted time gained while the vCPU is booked anything but
+ * at each update the halted time the source gained is carved out of the
+ * running time into blocked, then steal out of what is left into runnable
+ * (the area, RUNSTATE_DATA, xrs_vcpu_get_stats and the stats file all show
+ * it). KVM's halt wait lasts until the woken vCPU runs again, so a wake-up's
+ * wait for a CPU is in both counters: it is booked blocked, as the guest
+ * counts it idle, and the run delay steal cannot take is unbooked. Halted time gained while the vCPU is booked anything but
  * running (the VMM's own SCHEDOP_block or HLT exit, offline) is not booked:
  * the vCPU is not in KVM_RUN then, so nothing is booked twice. A sample that
  * goes back is the new base, as for steal.

@@ -132,6 +132,7 @@ static void steal_and_halt_in_one_interval_are_both_carved(void **state)
 {
 	struct hvm *h = *state;
 	struct kvm_xen_vcpu_attr d0 = data_of(h->s.v), d;
+	struct xrs_vcpu_stats st0, st;
 
 	run_for(&h->s, 10000, 2000, 5000);
 	d = data_of(h->s.v);
@@ -140,15 +141,19 @@ static void steal_and_halt_in_one_interval_are_both_carved(void **state)
 	assert_int_equal(d.u.runstate.time_running - d0.u.runstate.time_running, 3000);
 	/*
 	 * KVM's halt wait ends when the woken vCPU runs again, so its wait for
-	 * a CPU is in both: steal keeps it, halt takes only what is left.
+	 * a CPU is in both: halt keeps it (the guest counts it idle), steal
+	 * takes what is left, the rest of the run delay is unbooked.
 	 */
+	assert_int_equal(xrs_vcpu_get_stats(h->s.v, &st0), 0);
 	run_for(&h->s, 10000, 4000, 9000);
 	d0 = d;
 	d = data_of(h->s.v);
-	assert_int_equal(d.u.runstate.time_runnable - d0.u.runstate.time_runnable, 4000);
-	assert_int_equal(d.u.runstate.time_blocked - d0.u.runstate.time_blocked, 6000);
+	assert_int_equal(d.u.runstate.time_blocked - d0.u.runstate.time_blocked, 9000);
+	assert_int_equal(d.u.runstate.time_runnable - d0.u.runstate.time_runnable, 1000);
 	assert_int_equal(d.u.runstate.time_running, d0.u.runstate.time_running);
 	assert_int_equal(d.u.runstate.state_entry_time, d0.u.runstate.state_entry_time + 10000);
+	assert_int_equal(xrs_vcpu_get_stats(h->s.v, &st), 0);
+	assert_int_equal(st.steal_unbooked_ns - st0.steal_unbooked_ns, 3000);
 }
 
 /* SCHEDOP_block in the VMM: the vCPU is out of KVM_RUN, booked blocked by SET CURRENT. */
