@@ -166,17 +166,19 @@ int  xrs_vm_set_steal_interval(struct xrs_vm *vm, uint64_t interval_ns);
  * Publish the VM's accounting for operators: `xrs list`, `xrs stat`, `xrs
  * top`, `xrs export` and `xrs timeline` read it from outside the process,
  * and so can any tool (<xrs/stats.h>, docs/stats-format.md). The file is
- * $XRS_RUN_DIR/NAME.xrs (default /run/xrs/; directory 0750, file 0640),
- * mapped shared; the publish step of each vCPU writes its record there, so
- * readers cost the vCPUs nothing and can never stall them. It goes away with
- * xrs_vm_destroy; a file left by a VMM that died is recognised as stale and
- * replaced.
+ * $XRS_RUN_DIR/NAME.xrs (default /run/xrs/; directory 0750, file 0640 of
+ * the directory's group), mapped shared; the publish step of each vCPU
+ * writes its record there, so readers cost the vCPUs nothing and can never
+ * stall them. The VM holds a lock on it for its life; it goes away with
+ * xrs_vm_destroy; a file no VMM holds (its VMM died) is stale and replaced.
  *
  * Call once, before the first xrs_vcpu_create. @name: 1 to 63 of
  * [A-Za-z0-9._-], not starting with '.' or '-'. Errors: -EINVAL (name),
  * -EBUSY (vCPUs exist, or published already), -EEXIST (a running VMM
- * publishes that name), -EOPNOTSUPP (kernel backend: read KVM's attributes
- * there), or the errno of making the directory or the file.
+ * publishes that name, or something not a regular file is there),
+ * -EPERM (the directory is not owned by this user or root, or is writable
+ * by its group or others), -EOPNOTSUPP (kernel backend: read KVM's
+ * attributes there), or the errno of making the directory or the file.
  */
 int  xrs_vm_publish(struct xrs_vm *vm, const char *name);
 
