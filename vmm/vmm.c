@@ -59,13 +59,13 @@ int vmm_vcpu_where(struct vmm *m, uint32_t i, uint64_t *rip, uint32_t *cpl, uint
 }
 
 /*
- * Three descriptors per vCPU (its KVM fd, libxrs's and the VMM's schedstat
- * fds) and a few more: raise the soft limit as far as the hard one allows,
- * as QEMU does.
+ * Four descriptors per vCPU (its KVM fd, KVM's binary stats fd libxrs reads
+ * halted time from, libxrs's and the VMM's schedstat fds) and a few more:
+ * raise the soft limit as far as the hard one allows, as QEMU does.
  */
 static int ensure_fds(uint32_t nr_vcpus, struct vmm_err *e)
 {
-	rlim_t need = 3 * (rlim_t)nr_vcpus + 64;
+	rlim_t need = 4 * (rlim_t)nr_vcpus + 64;
 	struct rlimit rl;
 
 	if (getrlimit(RLIMIT_NOFILE, &rl) || rl.rlim_cur >= need)
