@@ -33,7 +33,7 @@ struct xrs_vm {
 	_Atomic uint64_t steal_interval_ns;
 
 	bool steal_available;
-	int default_clock;			/* see struct xrs_vm_info */
+	enum xrs_default_clock default_clock;
 	const struct xrs_clock_ops *clock;
 	void *clock_opaque;
 	const struct xrs_steal_ops *steal;

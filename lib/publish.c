@@ -134,14 +134,14 @@ static void fill_header(struct xrs_vm *vm, struct xrs_stats_header *h, const cha
 	h->created_unix_ns = clock_ns(CLOCK_REALTIME);
 	h->steal_interval_ns = atomic_load(&vm->steal_interval_ns);
 	switch (vm->default_clock) {
-	case 1:
+	case XRS_DEFAULT_CLOCK_KVMCLOCK:
 		h->clock = XRS_STATS_CLOCK_MONOTONIC_RAW;
 		h->clock_offset_ns = atomic_load(&vm->kvmclock.offset);
 		break;
-	case 2:
+	case XRS_DEFAULT_CLOCK_MONOTONIC:
 		h->clock = XRS_STATS_CLOCK_MONOTONIC;
 		break;
-	default:
+	case XRS_DEFAULT_CLOCK_INJECTED:
 		h->clock = XRS_STATS_CLOCK_INJECTED;
 	}
 	snprintf(h->name, sizeof(h->name), "%s", name);
@@ -301,7 +301,7 @@ void publication_detach(struct xrs_vm *vm, struct xrs_vcpu *v)
 
 void publication_clock_moved(struct xrs_vm *vm)
 {
-	if (vm->publication && vm->default_clock == 1)
+	if (vm->publication && vm->default_clock == XRS_DEFAULT_CLOCK_KVMCLOCK)
 		__atomic_store_n(&vm->publication->hdr->clock_offset_ns,
 				 atomic_load(&vm->kvmclock.offset), __ATOMIC_RELAXED);
 }

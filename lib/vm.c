@@ -32,12 +32,12 @@ static int setup_clock(struct xrs_vm *vm, const struct xrs_vm_params *p)
 	}
 	if (p->vm_fd < 0) {
 		vm->clock = &clock_monotonic_ops;
-		vm->default_clock = 2;
+		vm->default_clock = XRS_DEFAULT_CLOCK_MONOTONIC;
 		return 0;
 	}
 	vm->clock = &clock_kvmclock_ops;
 	vm->clock_opaque = &vm->kvmclock;
-	vm->default_clock = 1;
+	vm->default_clock = XRS_DEFAULT_CLOCK_KVMCLOCK;
 	return kvmclock_init(&vm->kvmclock, p->vm_fd);
 }
 

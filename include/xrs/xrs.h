@@ -228,11 +228,18 @@ int  xrs_vm_set_halt_source(struct xrs_vm *vm, enum xrs_halt_source src,
  */
 int  xrs_vcpu_get_halt_status(const struct xrs_vcpu *vcpu, int *status);
 
+/* The guest clock libxrs uses when the VMM injects none. */
+enum xrs_default_clock {
+	XRS_DEFAULT_CLOCK_INJECTED = 0,		/* the VMM's clock_ops */
+	XRS_DEFAULT_CLOCK_KVMCLOCK = 1,		/* kvmclock derived from vm_fd */
+	XRS_DEFAULT_CLOCK_MONOTONIC = 2,	/* CLOCK_MONOTONIC (no vm_fd) */
+};
+
 struct xrs_vm_info {
 	enum xrs_backend backend;	/* USER or KERNEL, never AUTO */
 	int steal_available;		/* runstate attrs work */
-	int default_clock;		/* 1: kvmclock derived from vm_fd,
-					 * 2: CLOCK_MONOTONIC, 0: injected */
+	int default_clock;		/* an enum xrs_default_clock; int, as
+					 * released in 1.0 */
 	uint64_t steal_interval_ns;
 };
 int  xrs_vm_get_info(const struct xrs_vm *vm, struct xrs_vm_info *info);
@@ -254,6 +261,11 @@ struct xrs_vcpu_stats {
 	uint64_t area_skips;		/* writes skipped: area not mapped */
 	uint64_t steal_samples;		/* run-delay reads */
 	int in_guest;			/* between enter and exit */
+	/*
+	 * 4 bytes of implicit padding follow (the next field is 8-aligned).
+	 * The layout is frozen with XRS_1.0: no field ever takes them, since a
+	 * caller built against 1.0 leaves them as its stack had them.
+	 */
 	/*
 	 * Run delay of the vCPU's thread that updates saw but, by KVM's rule, did
 	 * not book as runnable: accrued while blocked or offline (a woken vCPU's

@@ -37,7 +37,7 @@ static void user_vm(struct ktest *t, struct xrs_vm **vm, struct xrs_vcpu **v)
 
 	assert_int_equal(xrs_vm_create(&p, vm), 0);
 	assert_int_equal(xrs_vm_get_info(*vm, &info), 0);
-	assert_int_equal(info.default_clock, 1);
+	assert_int_equal(info.default_clock, XRS_DEFAULT_CLOCK_KVMCLOCK);
 	TEST_ASSERT_OK(xrs_vm_map_memory(*vm, ram->gpa, ram->size, ram->hva), "xrs_vm_map_memory");
 	assert_int_equal(xrs_vcpu_create(*vm, 0, t->cpu[0].fd, v), 0);
 }

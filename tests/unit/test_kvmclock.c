@@ -111,7 +111,7 @@ static int setup(void **state)
 	p.vm_fd = fake_ioctl_fd;
 	assert_int_equal(xrs_vm_create(&p, &c.vm), 0);
 	assert_int_equal(xrs_vm_get_info(c.vm, &info), 0);
-	assert_int_equal(info.default_clock, 1);
+	assert_int_equal(info.default_clock, XRS_DEFAULT_CLOCK_KVMCLOCK);
 	assert_int_equal(xrs_vcpu_create(c.vm, 0, -1, &c.vcpu), 0);
 	c.mem = guarded_alloc(1);
 	assert_int_equal(xrs_vm_map_memory(c.vm, 0x10000, PAGE, c.mem), 0);
