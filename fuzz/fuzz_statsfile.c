@@ -19,6 +19,7 @@
 #include <string.h>
 #include <unistd.h>
 #include "statsfile.h"
+#include "tools/share.h"
 
 #define MAX_FILE	(XRS_STATS_HEADER_SIZE + 4 * (size_t)XRS_STATS_MAX_VCPUS * XRS_STATS_SLOT_SIZE)
 
@@ -62,7 +63,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		stats_guest_now(&f, &now);
 		for (i = 0; i < n; i++) {
 			stats_vcpu_times_at(&v[i], true, now, times);
-			stats_steal_pct(times);
+			(void)steal_pct(times);
 			(void)stats_state_name(v[i].state);
 			from = ctl & 0x80 ? 0 : v[i].ring_head;
 			stats_read_ring(&f, v[i].slot, &from, t, XRS_STATS_RING_SIZE, &lost);
