@@ -2,6 +2,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <setjmp.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -37,16 +38,20 @@ static void on_sigbus(int sig)
 	raise(sig);
 }
 
-static void guard_install(void)
+static void guard_install_once(void)
 {
-	static bool done;
 	struct sigaction sa = { .sa_handler = on_sigbus };
 
-	if (done)
-		return;
 	sigemptyset(&sa.sa_mask);
 	sigaction(SIGBUS, &sa, NULL);
-	done = true;
+}
+
+/* Readers may run on several threads at once (the exporter, the tests). */
+static void guard_install(void)
+{
+	static pthread_once_t once = PTHREAD_ONCE_INIT;
+
+	pthread_once(&once, guard_install_once);
 }
 
 /*
