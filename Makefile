@@ -128,14 +128,38 @@ $(TOOLS_FEATURES): FORCE
 	@mkdir -p $(dir $@)
 	@echo '$(TOOLS_FEATURES_TEXT)' | cmp -s - $@ 2>/dev/null || echo '$(TOOLS_FEATURES_TEXT)' > $@
 
-$(BUILD)/tools/%.o: CFLAGS += -Ivmm -Itools
-$(BUILD)/tools/main.o: CFLAGS += -DXRS_WITH_TOP=$(TOP_ON) -DXRS_WITH_EXPORT=$(EXPORT_ON)
+# xrs run drives the VMM; the reading tools (list, stat, top, export,
+# timeline and what they use) read published files only: they are built
+# without vmm/ on the include path, and the proof below holds them to it.
+TOOLS_RUN_SRC := tools/run.c tools/run-opts.c tools/output.c tools/proc-cpu.c
+TOOLS_READ_OBJ := $(filter-out $(TOOLS_RUN_SRC:%.c=$(BUILD)/%.o),$(TOOLS_OBJ))
+$(BUILD)/tools/%.o: CFLAGS += -Itools
+$(TOOLS_RUN_SRC:%.c=$(BUILD)/%.o): CFLAGS += -Ivmm
+$(BUILD)/tools/main.o $(BUILD)/tools/main-read.o: CFLAGS += -DXRS_WITH_TOP=$(TOP_ON) \
+							    -DXRS_WITH_EXPORT=$(EXPORT_ON)
+$(BUILD)/tools/main-read.o: CFLAGS += -DXRS_WITH_RUN=0
+$(BUILD)/tools/main-read.o: tools/main.c $(TOOLS_FEATURES)
+	@mkdir -p $(dir $@)
+	@printf "  %-8s %s\n" CC $@
+	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) -c -o $@ $<
+
+# The proof: xrs without run links with libxrs alone (no libxrsvmm.a), and
+# no header of vmm/ is among its objects' dependencies (their .d files),
+# however included. A reading tool that reached into the VMM fails the build.
+TOOLS_READ_BIN := $(BUILD)/tools/xrs-read
+$(TOOLS_READ_BIN): LDLIBS += $(TOP_LIBS) $(EXPORT_LIBS) -lm
+$(TOOLS_READ_BIN): $(filter-out $(BUILD)/tools/main.o,$(TOOLS_READ_OBJ)) \
+		   $(BUILD)/tools/main-read.o $(LIB)
+	@printf "  %-8s %s\n" LD $@
+	$(Q)if grep -l '\(^\|[ /]\)vmm/' $(^:%.o=%.d) /dev/null 2>/dev/null | grep .; then \
+		echo "the reading tools above include vmm/ headers" >&2; exit 1; fi
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 $(BUILD)/tools/top.o: CFLAGS += $(TOP_CFLAGS)
 $(BUILD)/tools/export.o: CFLAGS += $(EXPORT_CFLAGS)
 $(BUILD)/tools/main.o $(BUILD)/tools/top.o $(BUILD)/tools/export.o: $(TOOLS_FEATURES)
 all: $(XRS_BIN)
 $(XRS_BIN): LDLIBS += $(TOP_LIBS) $(EXPORT_LIBS) -lm
-$(XRS_BIN): $(TOOLS_OBJ) $(VMM_LIB) $(LIB) $(TOOLS_FEATURES)
+$(XRS_BIN): $(TOOLS_OBJ) $(VMM_LIB) $(LIB) $(TOOLS_FEATURES) | $(TOOLS_READ_BIN)
 	@printf "  %-8s %s\n" LD $@
 	$(Q)$(CC) $(LDFLAGS) -o $@ $(filter-out $(TOOLS_FEATURES),$^) $(LDLIBS)
 

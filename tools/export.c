@@ -24,8 +24,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 #include "deadline.h"
+#include "commands.h"
+#include "print.h"
 #include "statsfile.h"
-#include "tools.h"
 
 #define MAX_VMS		1024
 #define TEXTFILE_NAME	"xrs.prom"

@@ -5,8 +5,9 @@
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
+#include "commands.h"
+#include "print.h"
 #include "statsfile.h"
-#include "tools.h"
 
 #define MAX_VMS	1024
 

@@ -2,7 +2,8 @@
 /* Samples of a running VM, as a table (xl vcpu-list style) or JSON lines. */
 #include <inttypes.h>
 #include <string.h>
-#include "tools.h"
+#include "output.h"
+#include "print.h"
 #include "tools/share.h"
 
 static const char *const state_names[] = { "running", "runnable", "blocked", "offline" };
@@ -15,11 +16,6 @@ const char *workload_name(enum vmm_workload wl)
 	case VMM_WL_IDLE: return "idle";
 	default: return "mixed";
 	}
-}
-
-const char *backend_name(enum xrs_backend b)
-{
-	return b == XRS_BACKEND_KERNEL ? "kernel" : b == XRS_BACKEND_USER ? "user" : "auto";
 }
 
 static double sec(uint64_t ns)
@@ -59,23 +55,6 @@ void sample_print_table(FILE *f, const struct sample *s, const struct sample_vm 
 	fprintf(f, "guest checks: %" PRIu64 " violations; guest view %s host GET DATA at %" PRIu64
 		" reports, %" PRIu64 " not; host checks: %" PRIu64 ", %" PRIu64 " failed\n", gv,
 		vm->backend == XRS_BACKEND_KERNEL ? "<=" : "==", vc, vd, hc, hv);
-}
-
-/* A JSON string: names and error texts may hold anything, guest bytes included. */
-void json_str(FILE *f, const char *s)
-{
-	fputc('"', f);
-	for (; *s; s++) {
-		unsigned char c = (unsigned char)*s;
-
-		if (c == '"' || c == '\\')
-			fprintf(f, "\\%c", c);
-		else if (c < 0x20 || c >= 0x7f)
-			fprintf(f, "\\u%04x", c);
-		else
-			fputc(c, f);
-	}
-	fputc('"', f);
 }
 
 void sample_print_json(FILE *f, const struct sample *s, const struct sample_vm *vm)

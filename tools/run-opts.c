@@ -4,18 +4,18 @@
 #include <getopt.h>
 #include <math.h>
 #include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 #include "run-opts.h"
-#include "tools.h"
 #include "util/stats-name.h"
 #include "vmm.h"
 #include "vmm/pc/layout.h"
 #include "vmm/pc/mptable.h"
 #include "vmm/pc/pc.h"
 
-int cmd_run_usage(FILE *f, int status)
+static int usage(FILE *f, int status)
 {
 	fprintf(f,
 		"usage: xrs run [OPTIONS]\n\n"
@@ -357,7 +357,7 @@ int run_parse(int argc, char **argv, struct run_opts *o)
 			o->refresh_given = true;
 			break;
 		case O_HELP:
-			exit(cmd_run_usage(stdout, 0));
+			exit(usage(stdout, 0));
 		default:
 			if (optopt)
 				return bad(argv[optind - 1], "needs a value");

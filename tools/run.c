@@ -9,10 +9,12 @@
 #include "checks.h"
 #include "migrate.h"
 #include "run-opts.h"
-#include "tools.h"
+#include "commands.h"
+#include "output.h"
+#include "proc-cpu.h"
 #include "util/hosttime.h"
+#include "status.h"
 #include "vmm.h"
-#include "vmm/pc/pc.h"
 
 static double mono_s(void)
 {
@@ -48,7 +50,7 @@ static void sample_take(struct vmm *m, struct sample *s, bool final)
 static void run_until(struct run_opts *o, struct vmm *m, struct sample *s, double start,
 		      double end, double *next)
 {
-	while (!atomic_load(&m->failed) && !atomic_load(&m->stopping)) {
+	while (!vmm_failed(m) && !vmm_stopping(m)) {
 		double now = mono_s();
 
 		if (now >= start + end)
@@ -82,7 +84,8 @@ static int save_and_restore(struct run_opts *o, struct vmm **mp, double t)
 
 	r = vmm_pause(m, 10);
 	if (r) {
-		fprintf(stderr, "xrs run: pausing: %s\n", m->failure.msg);
+		vmm_failure(m, &err);
+		fprintf(stderr, "xrs run: pausing: %s\n", err.msg);
 		return r;
 	}
 	r = vmm_save(m, &snap, &err);
@@ -138,8 +141,7 @@ static const char *idle_booked(struct vmm *m)
 	static char why[96];
 	int st = -ENODEV;
 
-	if (!m->nr_vcpus || !m->vcpus[0].xen.rs.xrs ||
-	    xrs_vcpu_get_halt_status(m->vcpus[0].xen.rs.xrs, &st) || st == -EOPNOTSUPP)
+	if (vmm_halt_status(m, &st) || st == -EOPNOTSUPP)
 		return "";
 	if (!st)
 		return ", idle (HLT) booked blocked";
@@ -154,27 +156,30 @@ static const char *idle_booked(struct vmm *m)
  */
 static int report_linux_end(struct run_opts *o, struct vmm *m, const struct sample *s)
 {
-	const struct pc *pc = m->mc.pc;
-	uint64_t first = pc_first_output_ns(pc), hypercalls = 0;
+	uint64_t first = vmm_first_output_ns(m), hypercalls = 0;
 	double first_s = first ? (double)first / 1e9 - o->started : 0;
+	char why[256];
+	enum vmm_end end = vmm_how_ended(m, why, sizeof(why));
+	bool own_end = end == VMM_END_REBOOT || end == VMM_END_POWEROFF;
+	struct vmm_err failure;
 	uint32_t i;
 
-	if (atomic_load(&m->failed))
+	if (vmm_failed(m)) {
+		vmm_failure(m, &failure);
 		fprintf(stderr, "xrs run: the Linux guest failed after %.1f s: %s\n", s->t,
-			m->failure.msg);
-	else
+			failure.msg);
+	} else {
 		fprintf(stderr, "xrs run: the Linux guest %s after %.1f s (first output at %.1f s)"
-			"%s%s\n", end_name(m->end), s->t, first_s,
-			m->end == VMM_END_REBOOT || m->end == VMM_END_POWEROFF ? "" : ": ",
-			m->end == VMM_END_REBOOT || m->end == VMM_END_POWEROFF ? "" :
-			m->end ? m->end_why : "still running at the end of --seconds");
+			"%s%s\n", end_name(end), s->t, first_s, own_end ? "" : ": ",
+			own_end ? "" : end ? why : "still running at the end of --seconds");
+	}
 	for (i = 0; i < s->nr; i++) {
 		uint64_t rip;
 		uint32_t cpl, mp;
 
 		hypercalls += s->v[i].hypercalls;
 		/* a guest that did not end: where it stands, to tell a hang */
-		if (m->end == VMM_END_NONE && !vmm_vcpu_where(m, i, &rip, &cpl, &mp))
+		if (end == VMM_END_NONE && !vmm_vcpu_where(m, i, &rip, &cpl, &mp))
 			fprintf(stderr, "xrs run: vCPU %u at rip %#llx, cpl %u, mp_state %u, %llu "
 				"exits\n", i, (unsigned long long)rip, cpl, mp,
 				(unsigned long long)s->v[i].exits);
@@ -183,8 +188,7 @@ static int report_linux_end(struct run_opts *o, struct vmm *m, const struct samp
 		fprintf(stderr, "xrs run: Xen HVM guest, %s accounting%s, %llu hypercalls to the VMM\n",
 			o->cfg.backend == XRS_BACKEND_KERNEL ? "KVM's" : "libxrs's",
 			idle_booked(m), (unsigned long long)hypercalls);
-	return !atomic_load(&m->failed) &&
-	       (m->end == VMM_END_REBOOT || m->end == VMM_END_POWEROFF) ? 0 : 1;
+	return !vmm_failed(m) && own_end ? 0 : 1;
 }
 
 int cmd_run(int argc, char **argv)
@@ -213,9 +217,9 @@ int cmd_run(int argc, char **argv)
 		linux_image_free(&o.image);
 		return 1;
 	}
-	o.cfg.backend = m->cfg.backend;
+	o.cfg.backend = vmm_backend(m);
 	s.name = o.name;
-	s.nr = m->nr_vcpus;
+	s.nr = vmm_nr_vcpus(m);
 	s.v = calloc(s.nr, sizeof(*s.v));
 	if (!s.v) {
 		vmm_destroy(m);
@@ -245,7 +249,7 @@ int cmd_run(int argc, char **argv)
 	next = o.interval > 0 ? start + o.interval : start + o.seconds;
 	if (!r && o.save_at) {
 		run_until(&o, m, &s, start, o.save_at, &next);
-		if (!atomic_load(&m->failed) && !atomic_load(&m->stopping) &&
+		if (!vmm_failed(m) && !vmm_stopping(m) &&
 		    save_and_restore(&o, &m, mono_s() - start)) {
 			free(s.v);
 			if (m)

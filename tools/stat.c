@@ -8,8 +8,9 @@
 #include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
+#include "commands.h"
+#include "print.h"
 #include "statsfile.h"
-#include "tools.h"
 #include "tools/share.h"
 
 static int usage(FILE *f, int status)

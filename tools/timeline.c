@@ -21,8 +21,8 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#include "commands.h"
 #include "statsfile.h"
-#include "tools.h"
 #include "util/hosttime.h"
 
 #define POLL_NS		2000000ull	/* 2 ms: a ring holds 512 transitions */

@@ -18,8 +18,8 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#include "commands.h"
 #include "statsfile.h"
-#include "tools.h"
 #include "tools/share.h"
 #include "util/hosttime.h"
 

@@ -1,17 +1,16 @@
 /* SPDX-License-Identifier: MIT */
-/* The xrs command's parts: one header of prototypes for tools/. */
-#ifndef XRS_TOOLS_H
-#define XRS_TOOLS_H
+/*
+ * xrs run's samples of its VM, as tables (xl vcpu-list style) or JSON
+ * lines: the one part of the output that speaks the VMM's terms.
+ */
+#ifndef XRS_TOOLS_OUTPUT_H
+#define XRS_TOOLS_OUTPUT_H
 
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include "config.h"
 #include "stats.h"
-
-/* run.c: xrs run. */
-int cmd_run(int argc, char **argv);
-int cmd_run_usage(FILE *f, int status);
 
 /* A sample of a VM: one vmm_vcpu_sample per vCPU. */
 struct sample {
@@ -34,26 +33,8 @@ struct sample_vm {
 	bool runstate, update_flag, witness;
 };
 
-/* output.c: a sample as a table (xl vcpu-list style) or a JSON line. */
 void sample_print_table(FILE *f, const struct sample *s, const struct sample_vm *vm);
 void sample_print_json(FILE *f, const struct sample *s, const struct sample_vm *vm);
 const char *workload_name(enum vmm_workload wl);
-/* A JSON string literal of @s: names and error texts may hold anything. */
-void json_str(FILE *f, const char *s);
-const char *backend_name(enum xrs_backend b);
-
-/* The operator view of published VMs (statsfile.h reads them). */
-int cmd_list(int argc, char **argv);		/* list.c */
-int cmd_stat(int argc, char **argv);		/* stat.c */
-int cmd_top(int argc, char **argv);		/* top.c */
-int cmd_export(int argc, char **argv);		/* export.c */
-int cmd_timeline(int argc, char **argv);	/* timeline.c */
-
-/* proc-cpu.c: this process's CPU time. */
-struct proc_cpu {
-	double user, sys, guest;	/* guest time is also counted in user */
-};
-
-int proc_cpu_read(struct proc_cpu *c);
 
 #endif
