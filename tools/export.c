@@ -12,7 +12,6 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <getopt.h>
 #include <inttypes.h>
 #include <limits.h>
 #include <microhttpd.h>
@@ -25,6 +24,7 @@
 #include <unistd.h>
 #include "deadline.h"
 #include "commands.h"
+#include "options.h"
 #include "print.h"
 #include "statsfile.h"
 
@@ -394,42 +394,40 @@ int cmd_export(int argc, char **argv)
 	double interval = 0;
 	sigset_t set;
 	struct stat st;
-	char *end;
+	struct opts o;
 	int c, r;
 
-	opterr = 0;
-	optind = 1;
-	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+	opts_init(&o, "export", argc, argv, "", opts);
+	while ((c = opts_next(&o)) != -1) {
 		switch (c) {
 		case 'l':
-			listen = optarg;
+			listen = o.arg;
+			if (parse_listen(listen, &sa))
+				return opts_bad_value(&o, "not IPV4-ADDRESS:PORT", NULL);
 			break;
 		case 't':
-			dir = optarg;
+			dir = o.arg;
+			if (stat(dir, &st) || !S_ISDIR(st.st_mode))
+				return opts_bad_value(&o, "not a directory", NULL);
 			break;
 		case 'i':
-			errno = 0;
-			interval = strtod(optarg, &end);
-			if (errno || *end || !(interval >= 0.1 && interval <= 86400))
-				return fprintf(stderr, "xrs export: --interval: '%s' is not a time "
-					       "from 0.1 to 86400 s\n", optarg), 2;
+			if (opts_seconds(&o, 0.1, 86400, &interval))
+				return OPTS_STATUS;
 			break;
 		case 'h':
 			return usage(stdout, 0);
 		default:
-			return fprintf(stderr, "xrs export: %s: unknown option or missing value\n",
-				       argv[optind - 1]), 2;
+			return OPTS_STATUS;
 		}
 	}
-	if (optind < argc || !listen == !dir)
-		return usage(stderr, 2);
-	if (listen && parse_listen(listen, &sa))
-		return fprintf(stderr, "xrs export: --listen: '%s' is not IPV4-ADDRESS:PORT\n",
-			       listen), 2;
+	if (opts_operands(&o, 0, 0, NULL))
+		return OPTS_STATUS;
+	if (!listen && !dir)
+		return opts_fail("export", "--listen or --textfile", "missing (xrs help export)");
+	if (listen && dir)
+		return opts_fail("export", "--textfile", "not with --listen: one or the other");
 	if (listen && interval)
-		return fprintf(stderr, "xrs export: --interval goes with --textfile\n"), 2;
-	if (dir && (stat(dir, &st) || !S_ISDIR(st.st_mode)))
-		return fprintf(stderr, "xrs export: --textfile: %s is not a directory\n", dir), 2;
+		return opts_fail("export", "--interval", "goes with --textfile, not --listen");
 
 	r = stats_dir_check(err, sizeof(err));
 	if (r && r != -ENOENT)

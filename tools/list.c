@@ -1,11 +1,11 @@
 // SPDX-License-Identifier: MIT
 /* xrs list: the published VMs, like `xl list`; --prune removes stale files. */
 #include <errno.h>
-#include <getopt.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
 #include "commands.h"
+#include "options.h"
 #include "print.h"
 #include "statsfile.h"
 
@@ -28,20 +28,20 @@ int cmd_list(int argc, char **argv)
 	};
 	char err[STATS_ERR_MAX];
 	bool prune = false;
+	struct opts o;
 	int c, n, i, status = 0;
 
-	opterr = 0;
-	optind = 1;
-	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+	opts_init(&o, "list", argc, argv, "", opts);
+	while ((c = opts_next(&o)) != -1) {
+		if (c == OPTS_BAD)
+			return OPTS_STATUS;
 		if (c == 'p')
 			prune = true;
 		else if (c == 'h')
 			return usage(stdout, 0);
-		else
-			return fprintf(stderr, "xrs list: %s: unknown option\n", argv[optind - 1]), 2;
 	}
-	if (optind < argc)
-		return fprintf(stderr, "xrs list: %s: unexpected argument\n", argv[optind]), 2;
+	if (opts_operands(&o, 0, 0, NULL))
+		return OPTS_STATUS;
 
 	n = stats_dir_check(err, sizeof(err));
 	if (n && n != -ENOENT)

@@ -1,13 +1,11 @@
 // SPDX-License-Identifier: MIT
 /* xrs run's options: parsed, and checked before any KVM. */
-#include <errno.h>
-#include <getopt.h>
 #include <math.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include "options.h"
 #include "run-opts.h"
 #include "util/stats-name.h"
 #include "vmm.h"
@@ -65,49 +63,8 @@ static int usage(FILE *f, int status)
 	return status;
 }
 
-static int bad(const char *opt, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-
-static int bad(const char *opt, const char *fmt, ...)
-{
-	va_list ap;
-
-	fprintf(stderr, "xrs run: %s: ", opt);
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputc('\n', stderr);
-	return 2;
-}
-
-static int parse_u64(const char *s, uint64_t min, uint64_t max, uint64_t *out)
-{
-	char *end;
-	unsigned long long v;
-
-	if (!*s || *s == '-' || *s == '+')
-		return -1;
-	errno = 0;
-	v = strtoull(s, &end, 10);
-	if (errno || *end || v < min || v > max)
-		return -1;
-	*out = v;
-	return 0;
-}
-
-static int parse_seconds(const char *s, double min, double max, double *out)
-{
-	char *end;
-	double v;
-
-	if (!*s)
-		return -1;
-	errno = 0;
-	v = strtod(s, &end);
-	if (errno || *end || !(v >= min && v <= max))
-		return -1;
-	*out = v;
-	return 0;
-}
+/* A bad option or combination: one line, status 2 (options.h). */
+#define bad(opt, ...)	opts_fail("run", opt, __VA_ARGS__)
 
 /* "0", "0-3", "0,2,4-5": host CPUs that exist. */
 static int parse_cpulist(const char *s, struct vmm_config *cfg, const char **why)
@@ -231,81 +188,79 @@ int run_parse(int argc, char **argv, struct run_opts *o)
 		{ "help", no_argument, 0, O_HELP },
 		{ 0, 0, 0, 0 },
 	};
+	static const char *const guests[] = { "64", "32" };
+	static const char *const workloads[] = { "mixed", "spin", "exits", "idle" };
+	static const enum vmm_workload workload_of[] = {
+		VMM_WL_MIXED, VMM_WL_SPIN, VMM_WL_EXITS, VMM_WL_IDLE,
+	};
+	static const char *const on_off[] = { "on", "off" };
+	static const char *const backends[] = { "user", "kernel", "auto" };
+	static const enum xrs_backend backend_of[] = {
+		XRS_BACKEND_USER, XRS_BACKEND_KERNEL, XRS_BACKEND_AUTO,
+	};
+	static const char *const clocks[] = { "behind", "ahead" };
+	struct opts op;
 	uint64_t n;
 	const char *why;
-	int c;
+	int c, k;
 
-	opterr = 0;
-	optind = 1;
-	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+#define CHOICE(names)	((k = opts_choice(&op, names, sizeof(names) / sizeof(names[0]))) < 0)
+	opts_init(&op, "run", argc, argv, "", opts);
+	while ((c = opts_next(&op)) != -1) {
+		const char *arg = op.arg;
+
 		switch (c) {
 		case O_VCPUS:
-			if (parse_u64(optarg, 1, VMM_MAX_VCPUS, &n))
-				return bad("--vcpus", "'%s' is not a number from 1 to %u", optarg,
-					   VMM_MAX_VCPUS);
+			if (opts_count(&op, 1, VMM_MAX_VCPUS, &n))
+				return OPTS_STATUS;
 			o->cfg.nr_vcpus = (uint32_t)n;
 			break;
 		case O_GUEST:
-			if (strcmp(optarg, "64") && strcmp(optarg, "32"))
-				return bad("--guest", "'%s' is not 64 or 32", optarg);
-			o->cfg.bits = atoi(optarg) == 64 ? GUEST_64 : GUEST_32;
+			if (CHOICE(guests))
+				return OPTS_STATUS;
+			o->cfg.bits = k == 0 ? GUEST_64 : GUEST_32;
 			break;
 		case O_WORKLOAD:
-			if (!strcmp(optarg, "mixed"))
-				o->cfg.workload = VMM_WL_MIXED;
-			else if (!strcmp(optarg, "spin"))
-				o->cfg.workload = VMM_WL_SPIN;
-			else if (!strcmp(optarg, "exits"))
-				o->cfg.workload = VMM_WL_EXITS;
-			else if (!strcmp(optarg, "idle"))
-				o->cfg.workload = VMM_WL_IDLE;
-			else
-				return bad("--workload", "'%s' is not mixed, spin, exits or idle",
-					   optarg);
+			if (CHOICE(workloads))
+				return OPTS_STATUS;
+			o->cfg.workload = workload_of[k];
 			break;
 		case O_SECONDS:
-			if (parse_seconds(optarg, 0.01, 86400, &o->seconds))
-				return bad("--seconds", "'%s' is not a time from 0.01 to 86400",
-					   optarg);
+			if (opts_seconds(&op, 0.01, 86400, &o->seconds))
+				return OPTS_STATUS;
 			o->seconds_given = true;
 			break;
 		case O_MEM:
-			if (parse_u64(optarg, 1, KB_RAM_MAX >> 20, &o->mem_mib))
-				return bad("--mem", "'%s' is not a size in MiB from 1 to %llu",
-					   optarg, KB_RAM_MAX >> 20);
+			if (opts_count(&op, 1, KB_RAM_MAX >> 20, &o->mem_mib))
+				return OPTS_STATUS;
 			break;
 		case O_FLAG:
-			if (strcmp(optarg, "on") && strcmp(optarg, "off"))
-				return bad("--update-flag", "'%s' is not on or off", optarg);
-			o->cfg.update_flag = !strcmp(optarg, "on");
+			if (CHOICE(on_off))
+				return OPTS_STATUS;
+			o->cfg.update_flag = k == 0;
 			break;
 		case O_PIN:
-			if (parse_cpulist(optarg, &o->cfg, &why))
-				return bad("--pin", "'%s': %s", optarg, why);
+			if (parse_cpulist(arg, &o->cfg, &why))
+				return opts_bad_value(&op, why, NULL);
 			break;
 		case O_INTERVAL:
-			if (parse_seconds(optarg, 0, 86400, &o->interval) ||
-			    (o->interval > 0 && o->interval < 0.01))
-				return bad("--interval", "'%s' is not 0 or a time from 0.01 to 86400",
-					   optarg);
+			if (opts_seconds(&op, 0, 86400, &o->interval))
+				return OPTS_STATUS;
+			if (o->interval > 0 && o->interval < 0.01)
+				return opts_bad_value(&op, "out of range", "0, or 0.01 to 86400 s");
 			break;
 		case O_JSON:
 			o->json = true;
 			break;
 		case O_NAME:
-			if (!*optarg || strlen(optarg) > 64)
-				return bad("--name", "give 1 to 64 characters");
-			o->name = optarg;
+			if (!*arg || strlen(arg) > 64)
+				return opts_bad_value(&op, "not a name", "1 to 64 characters");
+			o->name = arg;
 			break;
 		case O_BACKEND:
-			if (!strcmp(optarg, "user"))
-				o->cfg.backend = XRS_BACKEND_USER;
-			else if (!strcmp(optarg, "kernel"))
-				o->cfg.backend = XRS_BACKEND_KERNEL;
-			else if (!strcmp(optarg, "auto"))
-				o->cfg.backend = XRS_BACKEND_AUTO;
-			else
-				return bad("--backend", "'%s' is not user, kernel or auto", optarg);
+			if (CHOICE(backends))
+				return OPTS_STATUS;
+			o->cfg.backend = backend_of[k];
 			break;
 		case O_NORS:
 			o->cfg.runstate = false;
@@ -314,9 +269,8 @@ int run_parse(int argc, char **argv, struct run_opts *o)
 			o->cfg.no_run_hooks = true;
 			break;
 		case O_RUNNING:
-			if (parse_u64(optarg, 1, VMM_MAX_VCPUS, &n))
-				return bad("--running", "'%s' is not a number from 1 to %u", optarg,
-					   VMM_MAX_VCPUS);
+			if (opts_count(&op, 1, VMM_MAX_VCPUS, &n))
+				return OPTS_STATUS;
 			o->cfg.nr_running = (uint32_t)n;
 			break;
 		case O_WITNESS:
@@ -326,46 +280,42 @@ int run_parse(int argc, char **argv, struct run_opts *o)
 			o->publish = true;
 			break;
 		case O_KERNEL:
-			o->kernel = optarg;
+			o->kernel = arg;
 			break;
 		case O_INITRD:
-			o->initrd = optarg;
+			o->initrd = arg;
 			break;
 		case O_CMDLINE:
-			o->cmdline = optarg;
+			o->cmdline = arg;
 			break;
 		case O_LINGER:
-			if (parse_seconds(optarg, 0, 3600, &o->linger))
-				return bad("--publish-linger", "'%s' is not a time from 0 to 3600",
-					   optarg);
+			if (opts_seconds(&op, 0, 3600, &o->linger))
+				return OPTS_STATUS;
 			break;
 		case O_SAVE_AT:
-			if (parse_seconds(optarg, 0.01, 86400, &o->save_at))
-				return bad("--save-restore-at", "'%s' is not a time from 0.01 to 86400",
-					   optarg);
+			if (opts_seconds(&op, 0.01, 86400, &o->save_at))
+				return OPTS_STATUS;
 			break;
 		case O_RESTORE_CLOCK:
-			if (strcmp(optarg, "behind") && strcmp(optarg, "ahead"))
-				return bad("--restore-clock", "'%s' is not behind or ahead", optarg);
-			o->restore_ahead = !strcmp(optarg, "ahead");
+			if (CHOICE(clocks))
+				return OPTS_STATUS;
+			o->restore_ahead = k == 1;
 			break;
 		case O_REFRESH:
-			if (parse_u64(optarg, 0, 60000, &n))
-				return bad("--refresh-ms", "'%s' is not a number from 0 to 60000",
-					   optarg);
+			if (opts_count(&op, 0, 60000, &n))
+				return OPTS_STATUS;
 			o->cfg.refresh_ms = (uint32_t)n;
 			o->refresh_given = true;
 			break;
 		case O_HELP:
 			exit(usage(stdout, 0));
 		default:
-			if (optopt)
-				return bad(argv[optind - 1], "needs a value");
-			return bad(argv[optind - 1], "unknown option (xrs help run)");
+			return OPTS_STATUS;
 		}
 	}
-	if (optind < argc)
-		return bad(argv[optind], "unexpected argument");
+#undef CHOICE
+	if (opts_operands(&op, 0, 0, NULL))
+		return OPTS_STATUS;
 	if (o->cfg.no_run_hooks && !o->cfg.runstate)
 		return bad("--no-run-hooks", "needs the runstate (not --no-runstate)");
 	if ((o->initrd || o->cmdline) && !o->kernel)

@@ -4,11 +4,11 @@
  * with the runstate times as KVM's GET RUNSTATE_DATA would return them (as
  * of each vCPU's last update, AGE ago).
  */
-#include <getopt.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
 #include "commands.h"
+#include "options.h"
 #include "print.h"
 #include "statsfile.h"
 #include "tools/share.h"
@@ -102,20 +102,20 @@ int cmd_stat(int argc, char **argv)
 	char err[STATS_ERR_MAX];
 	bool json = false, have_now;
 	uint64_t now = 0;
+	struct opts o;
 	int c, n;
 
-	opterr = 0;
-	optind = 1;
-	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+	opts_init(&o, "stat", argc, argv, "", opts);
+	while ((c = opts_next(&o)) != -1) {
+		if (c == OPTS_BAD)
+			return OPTS_STATUS;
 		if (c == 'j')
 			json = true;
 		else if (c == 'h')
 			return usage(stdout, 0);
-		else
-			return fprintf(stderr, "xrs stat: %s: unknown option\n", argv[optind - 1]), 2;
 	}
-	if (optind != argc - 1)
-		return usage(stderr, 2);
+	if (opts_operands(&o, 1, 1, "NAME"))
+		return OPTS_STATUS;
 	if (stats_open(argv[optind], &f, err, sizeof(err))) {
 		fprintf(stderr, "xrs stat: %s\n", err);
 		return 1;

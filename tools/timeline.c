@@ -14,7 +14,6 @@
  * polls (2 ms) are merged into one.
  */
 #include <errno.h>
-#include <getopt.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -22,6 +21,7 @@
 #include <time.h>
 #include <unistd.h>
 #include "commands.h"
+#include "options.h"
 #include "statsfile.h"
 #include "util/hosttime.h"
 
@@ -262,33 +262,30 @@ int cmd_timeline(int argc, char **argv)
 	uint64_t t0, t1, end_wall, lost = 0;
 	unsigned int n, i;
 	bool have_now;
+	struct opts op;
 	FILE *o;
-	char *e;
 	int c, r;
 
-	opterr = 0;
-	optind = 1;
-	while ((c = getopt_long(argc, argv, "o:", opts, NULL)) != -1) {
+	opts_init(&op, "timeline", argc, argv, "o:", opts);
+	while ((c = opts_next(&op)) != -1) {
 		switch (c) {
 		case 's':
-			errno = 0;
-			seconds = strtod(optarg, &e);
-			if (errno || *e || !(seconds >= 0.01 && seconds <= 3600))
-				return fprintf(stderr, "xrs timeline: --seconds: '%s' is not a time "
-					       "from 0.01 to 3600\n", optarg), 2;
+			if (opts_seconds(&op, 0.01, 3600, &seconds))
+				return OPTS_STATUS;
 			break;
 		case 'o':
-			out = optarg;
+			out = op.arg;
 			break;
 		case 'h':
 			return usage(stdout, 0);
 		default:
-			return fprintf(stderr, "xrs timeline: %s: unknown option or missing value\n",
-				       argv[optind - 1]), 2;
+			return OPTS_STATUS;
 		}
 	}
-	if (optind != argc - 1 || !out)
-		return usage(stderr, 2);
+	if (opts_operands(&op, 1, 1, "NAME"))
+		return OPTS_STATUS;
+	if (!out)
+		return opts_fail("timeline", "-o", "missing (xrs help timeline)");
 	if (stats_open(argv[optind], &f, err, sizeof(err)))
 		return fprintf(stderr, "xrs timeline: %s\n", err), 1;
 	r = stats_read_vcpus(&f, v, MAX_LANES, err, sizeof(err));

@@ -10,8 +10,6 @@
  * interval shows 100 % blocked although nothing updated its record.
  */
 #include <curses.h>
-#include <errno.h>
-#include <getopt.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -19,6 +17,7 @@
 #include <time.h>
 #include <unistd.h>
 #include "commands.h"
+#include "options.h"
 #include "statsfile.h"
 #include "tools/share.h"
 #include "util/hosttime.h"
@@ -315,61 +314,46 @@ static int run_interactive(struct top *t)
 	return 0;
 }
 
-static int parse_sort(const char *s, enum sort_key *k)
-{
-	static const char *const names[] = { "name", "running", "runnable", "blocked", "offline" };
-	int i;
-
-	for (i = 0; i < 5; i++)
-		if (!strcmp(s, names[i]))
-			return *k = (enum sort_key)i, 0;
-	return -1;
-}
-
 int cmd_top(int argc, char **argv)
 {
 	static const struct option opts[] = { { "help", no_argument, 0, 'h' }, { 0, 0, 0, 0 } };
+	static const char *const sorts[] = { "name", "running", "runnable", "blocked", "offline" };
 	static struct top t;
-	char *end;
-	int c;
+	struct opts o;
+	uint64_t n;
+	int c, k;
 
 	memset(&t, 0, sizeof(t));
 	t.delay = 1;
-	opterr = 0;
-	optind = 1;
-	while ((c = getopt_long(argc, argv, "bd:n:s:", opts, NULL)) != -1) {
+	opts_init(&o, "top", argc, argv, "bd:n:s:", opts);
+	while ((c = opts_next(&o)) != -1) {
 		switch (c) {
 		case 'b':
 			t.batch = true;
 			break;
 		case 'd':
-			errno = 0;
-			t.delay = strtod(optarg, &end);
-			if (errno || *end || !isfinite(t.delay) || t.delay < 0.05 || t.delay > 3600)
-				return fprintf(stderr, "xrs top: -d: '%s' is not a time from 0.05 to "
-					       "3600 s\n", optarg), 2;
+			if (opts_seconds(&o, 0.05, 3600, &t.delay))
+				return OPTS_STATUS;
 			break;
 		case 'n':
-			errno = 0;
-			t.iterations = strtol(optarg, &end, 10);
-			if (errno || *end || t.iterations < 1)
-				return fprintf(stderr, "xrs top: -n: '%s' is not a count from 1\n",
-					       optarg), 2;
+			if (opts_count(&o, 1, 1000000000, &n))
+				return OPTS_STATUS;
+			t.iterations = (long)n;
 			break;
 		case 's':
-			if (parse_sort(optarg, &t.sort))
-				return fprintf(stderr, "xrs top: -s: '%s' is not name, running, "
-					       "runnable, blocked or offline\n", optarg), 2;
+			k = opts_choice(&o, sorts, sizeof(sorts) / sizeof(sorts[0]));
+			if (k < 0)
+				return OPTS_STATUS;
+			t.sort = (enum sort_key)k;
 			break;
 		case 'h':
 			return usage(stdout, 0);
 		default:
-			return fprintf(stderr, "xrs top: %s: unknown option or missing value\n",
-				       argv[optind - 1]), 2;
+			return OPTS_STATUS;
 		}
 	}
-	if (optind < argc - 1)
-		return usage(stderr, 2);
+	if (opts_operands(&o, 0, 1, "NAME"))
+		return OPTS_STATUS;
 	t.only = optind < argc ? argv[optind] : NULL;
 	if (t.only) {
 		struct stats_file f;

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: MIT
 /*
  * xrs's command line: every bad option or value is one line on stderr that
- * names it, and exit status 2, before any VM exists (no KVM needed).
+ * names the command and it, and exit status 2, before any VM exists (no
+ * KVM needed). The same for every command.
  */
 #include <spawn.h>
 #include <stdio.h>
@@ -110,6 +111,118 @@ static void unknown_options_and_missing_values_are_named(void **state)
 	rejects("stray", NULL, "stray");
 }
 
+/* Whether this xrs has @cmd (top and export need optional libraries). */
+static bool built(const char *cmd)
+{
+	const char *argv[] = { "xrs", "help", NULL };
+	const char *p, *eol;
+	char line[64];
+	struct result r;
+
+	run(argv, &r);
+	snprintf(line, sizeof(line), "\n  %-8s ", cmd);
+	p = strstr(r.out, line);
+	if (!p)
+		return false;
+	eol = strchr(p + 1, '\n');
+	return !eol || eol - p < 13 || strncmp(eol - 12, " (not built)", 12);
+}
+
+/* @argv: status 2 and stderr exactly @line and its newline. */
+static void refused_with(const char *const argv[], const char *line)
+{
+	struct result r;
+	char want[512];
+
+	if (!built(argv[1]))
+		return;
+	run(argv, &r);
+	snprintf(want, sizeof(want), "%s\n", line);
+	if (r.status != 2 || strcmp(r.err, want))
+		fail_msg("xrs %s %s: status %d, stderr '%s', not 2 and '%s'", argv[1],
+			 argv[2] ? argv[2] : "", r.status, r.err, line);
+}
+
+/* @argv: status 2 and one line on stderr that starts with @start. */
+static void refused_starting(const char *const argv[], const char *start)
+{
+	struct result r;
+
+	if (!built(argv[1]))
+		return;
+	run(argv, &r);
+	if (r.status != 2 || strncmp(r.err, start, strlen(start)) ||
+	    strchr(r.err, '\n') != r.err + strlen(r.err) - 1)
+		fail_msg("xrs %s %s: status %d, stderr '%s', not 2 and one line '%s...'",
+			 argv[1], argv[2] ? argv[2] : "", r.status, r.err, start);
+}
+
+#define ARGV(...)	((const char *const[]){ "xrs", __VA_ARGS__, NULL })
+
+static void every_command_names_an_unknown_option_in_one_line_with_status_2(void **state)
+{
+	(void)state;
+	refused_with(ARGV("run", "--frob"), "xrs run: --frob: unknown option (xrs help run)");
+	refused_with(ARGV("list", "--frob"), "xrs list: --frob: unknown option (xrs help list)");
+	refused_with(ARGV("stat", "--frob", "vm"),
+		     "xrs stat: --frob: unknown option (xrs help stat)");
+	refused_with(ARGV("top", "--frob"), "xrs top: --frob: unknown option (xrs help top)");
+	refused_with(ARGV("top", "-x"), "xrs top: -x: unknown option (xrs help top)");
+	refused_with(ARGV("export", "--frob=1"),
+		     "xrs export: --frob: unknown option (xrs help export)");
+	refused_with(ARGV("timeline", "--frob", "vm"),
+		     "xrs timeline: --frob: unknown option (xrs help timeline)");
+}
+
+static void every_command_names_a_missing_value_in_one_line_with_status_2(void **state)
+{
+	(void)state;
+	refused_with(ARGV("run", "--vcpus"), "xrs run: --vcpus: needs a value");
+	refused_with(ARGV("top", "-d"), "xrs top: -d: needs a value");
+	refused_with(ARGV("top", "-n"), "xrs top: -n: needs a value");
+	refused_with(ARGV("export", "--textfile", "/", "--interval"),
+		     "xrs export: --interval: needs a value");
+	refused_with(ARGV("export", "--listen"), "xrs export: --listen: needs a value");
+	refused_with(ARGV("timeline", "vm", "--seconds"),
+		     "xrs timeline: --seconds: needs a value");
+	refused_with(ARGV("timeline", "vm", "-o"), "xrs timeline: -o: needs a value");
+}
+
+/* Operands and options a command cannot go without, or cannot take. */
+static void every_command_names_a_missing_or_stray_argument_in_one_line(void **state)
+{
+	(void)state;
+	refused_with(ARGV("list", "vm"), "xrs list: vm: unexpected argument");
+	refused_with(ARGV("stat"), "xrs stat: NAME: missing (xrs help stat)");
+	refused_with(ARGV("stat", "--json"), "xrs stat: NAME: missing (xrs help stat)");
+	refused_with(ARGV("stat", "a", "b"), "xrs stat: b: unexpected argument");
+	refused_with(ARGV("top", "a", "b"), "xrs top: b: unexpected argument");
+	refused_with(ARGV("export"),
+		     "xrs export: --listen or --textfile: missing (xrs help export)");
+	refused_with(ARGV("timeline", "-o", "x.svg"),
+		     "xrs timeline: NAME: missing (xrs help timeline)");
+	refused_with(ARGV("timeline", "vm"), "xrs timeline: -o: missing (xrs help timeline)");
+}
+
+static void every_command_names_a_bad_number_in_one_line_with_status_2(void **state)
+{
+	(void)state;
+	refused_with(ARGV("run", "--vcpus", "x"), "xrs run: --vcpus: not a number: \"x\"");
+	refused_with(ARGV("run", "--seconds", "soon"), "xrs run: --seconds: not a number: \"soon\"");
+	refused_with(ARGV("top", "-d", "x"), "xrs top: -d: not a number: \"x\"");
+	refused_with(ARGV("top", "-n", "1.5"), "xrs top: -n: not a whole number: \"1.5\"");
+	refused_with(ARGV("export", "--textfile", "/", "--interval", "x"),
+		     "xrs export: --interval: not a number: \"x\"");
+	refused_with(ARGV("timeline", "vm", "-o", "x.svg", "--seconds", "x"),
+		     "xrs timeline: --seconds: not a number: \"x\"");
+	/* out of range, or in a unit the option does not take */
+	refused_starting(ARGV("run", "--vcpus", "0"), "xrs run: --vcpus: out of range: \"0\"");
+	refused_starting(ARGV("top", "-d", "0.01"), "xrs top: -d: out of range: \"0.01\"");
+	refused_starting(ARGV("top", "-d", "2h"), "xrs top: -d: not a time in s or ms: \"2h\"");
+	refused_starting(ARGV("timeline", "vm", "-o", "x.svg", "--seconds", "1e9"),
+			 "xrs timeline: --seconds: out of range: \"1e9\"");
+}
+
 /* The hooks-off baseline measures libxrs set up but idle: there must be one. */
 static void no_run_hooks_without_the_runstate_is_refused(void **state)
 {
@@ -154,6 +267,10 @@ int main(void)
 		cmocka_unit_test(each_bad_value_is_named_with_status_2),
 		cmocka_unit_test(unknown_options_and_missing_values_are_named),
 		cmocka_unit_test(no_run_hooks_without_the_runstate_is_refused),
+		cmocka_unit_test(every_command_names_an_unknown_option_in_one_line_with_status_2),
+		cmocka_unit_test(every_command_names_a_missing_value_in_one_line_with_status_2),
+		cmocka_unit_test(every_command_names_a_missing_or_stray_argument_in_one_line),
+		cmocka_unit_test(every_command_names_a_bad_number_in_one_line_with_status_2),
 		cmocka_unit_test(unknown_command_is_status_2),
 		cmocka_unit_test(help_and_version_answer),
 	};
