@@ -19,10 +19,10 @@
 #include "internal.h"
 #include "util/hosttime.h"
 #include "util/proc.h"
+#include "util/run-dir.h"
 #include "util/stats-lock.h"
 #include "util/stats-name.h"
 
-#define RUN_DIR_DEFAULT	"/run/xrs"
 
 struct publication {
 	struct xrs_stats_header *hdr;		/* the whole file, mapped */
@@ -44,33 +44,22 @@ static struct xrs_stats_transition *slot_ring(struct publication *pub, unsigned 
 					       XRS_STATS_RECORD_SIZE);
 }
 
-static const char *run_dir(void)
-{
-	const char *d = getenv("XRS_RUN_DIR");
-
-	return d && *d ? d : RUN_DIR_DEFAULT;
-}
-
 /*
  * A directory only its owner and group may list. An existing one is used
- * only if it could not let another user block a name or remove a file:
- * owned by this user or root, writable by no one else.
+ * only if it could not let another user block a name or remove a file
+ * (util/run-dir.h: the tools check it by the same rule).
  */
 static int make_run_dir(const char *dir, struct stat *st)
 {
+	char why[1];
+
 	if (mkdir(dir, 0750) == 0) {
 		if (chmod(dir, 0750))		/* whatever the umask */
 			return -errno;
 	} else if (errno != EEXIST) {
 		return -errno;
 	}
-	if (stat(dir, st))
-		return -errno;
-	if (!S_ISDIR(st->st_mode))
-		return -ENOTDIR;
-	if ((st->st_uid != geteuid() && st->st_uid != 0) || (st->st_mode & 022))
-		return -EPERM;
-	return 0;
+	return run_dir_check(dir, st, why, sizeof(why));
 }
 
 /* Remove @path only if it still names the file of @fd (whose lock we hold). */

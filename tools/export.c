@@ -389,7 +389,6 @@ int cmd_export(int argc, char **argv)
 		{ 0, 0, 0, 0 },
 	};
 	const char *listen = NULL, *dir = NULL;
-	char err[STATS_ERR_MAX];
 	struct sockaddr_in sa;
 	double interval = 0;
 	sigset_t set;
@@ -429,9 +428,8 @@ int cmd_export(int argc, char **argv)
 	if (listen && interval)
 		return opts_fail("export", "--interval", "goes with --textfile, not --listen");
 
-	r = stats_dir_check(err, sizeof(err));
-	if (r && r != -ENOENT)
-		return fprintf(stderr, "xrs export: %s\n", err), 1;
+	if (opts_run_dir("export"))
+		return OPTS_STATUS;
 	/* The signals that stop us are waited for, never delivered. */
 	sigemptyset(&set);
 	sigaddset(&set, SIGINT);

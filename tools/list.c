@@ -43,9 +43,8 @@ int cmd_list(int argc, char **argv)
 	if (opts_operands(&o, 0, 0, NULL))
 		return OPTS_STATUS;
 
-	n = stats_dir_check(err, sizeof(err));
-	if (n && n != -ENOENT)
-		return fprintf(stderr, "xrs list: %s\n", err), 1;
+	if (opts_run_dir("list"))
+		return OPTS_STATUS;
 	n = stats_list(names, MAX_VMS);
 	if (n < 0) {
 		fprintf(stderr, "xrs list: %s: %s\n", stats_dir(), strerror(-n));

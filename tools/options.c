@@ -2,6 +2,7 @@
 /* One options parser and one way of refusing, for every xrs command. */
 #include <ctype.h>
 #include <errno.h>
+#include <limits.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdbool.h>
@@ -9,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "options.h"
+#include "util/run-dir.h"
 
 /* @s on one line, whatever it holds: control bytes as \xHH. */
 static void put_safe(const char *s)
@@ -173,6 +175,20 @@ int opts_seconds(const struct opts *o, double min, double max, double *out)
 		return opts_bad_value(o, "out of range", range);
 	*out = v;
 	return 0;
+}
+
+int opts_run_dir(const char *cmd)
+{
+	char why[PATH_MAX + 128];
+	struct stat st;
+	int r = run_dir_check(run_dir(), &st, why, sizeof(why));
+
+	if (!r || r == -ENOENT)
+		return 0;
+	fprintf(stderr, "xrs %s: ", cmd);
+	put_safe(why);
+	fputc('\n', stderr);
+	return OPTS_STATUS;
 }
 
 int opts_choice(const struct opts *o, const char *const *names, size_t n)

@@ -65,6 +65,13 @@ int opts_bad_value(const struct opts *o, const char *problem, const char *hint);
 int opts_count(const struct opts *o, uint64_t min, uint64_t max, uint64_t *out);
 int opts_seconds(const struct opts *o, double min, double max, double *out);
 
+/*
+ * The run directory ($XRS_RUN_DIR, util/run-dir.h), given to every command
+ * as an option is: 0 if it is to be trusted or does not exist (yet), else
+ * OPTS_STATUS after saying which directory and why, in one line.
+ */
+int opts_run_dir(const char *cmd);
+
 /* The current option's value as one of @names: its index, or -1 after saying why. */
 int opts_choice(const struct opts *o, const char *const *names, size_t n);
 

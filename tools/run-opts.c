@@ -115,6 +115,9 @@ static int parse_publish(struct run_opts *o)
 			   STATS_NAME_RULE);
 	if (o->linger && !o->publish)
 		return bad("--publish-linger", "needs --publish");
+	/* libxrs would refuse it only once the VM exists: said here, before any KVM */
+	if (o->publish && opts_run_dir("run"))
+		return OPTS_STATUS;
 	if (o->publish)
 		o->cfg.publish = o->name;
 	return 0;

@@ -114,7 +114,7 @@ int cmd_stat(int argc, char **argv)
 		else if (c == 'h')
 			return usage(stdout, 0);
 	}
-	if (opts_operands(&o, 1, 1, "NAME"))
+	if (opts_operands(&o, 1, 1, "NAME") || opts_run_dir("stat"))
 		return OPTS_STATUS;
 	if (stats_open(argv[optind], &f, err, sizeof(err))) {
 		fprintf(stderr, "xrs stat: %s\n", err);

@@ -17,6 +17,7 @@
 #include "util/hosttime.h"
 #include "util/msg.h"
 #include "util/proc.h"
+#include "util/run-dir.h"
 #include "util/stats-lock.h"
 #include "util/stats-name.h"
 
@@ -73,29 +74,14 @@ static void guard_install(void)
 
 const char *stats_dir(void)
 {
-	const char *d = getenv("XRS_RUN_DIR");
-
-	return d && *d ? d : "/run/xrs";
+	return run_dir();
 }
 
 int stats_dir_check(char *err, size_t len)
 {
-	const char *dir = stats_dir();
 	struct stat st;
 
-	if (stat(dir, &st))
-		return msg_ret(err, len, -errno, "%s: %s", dir, strerror(errno));
-	if (!S_ISDIR(st.st_mode))
-		return msg_ret(err, len, -ENOTDIR, "%s: not a directory", dir);
-	if (st.st_uid != geteuid() && st.st_uid != 0)
-		return msg_ret(err, len, -EPERM, "%s: owned by uid %u, neither you nor root: "
-			       "not trusted", dir, (unsigned int)st.st_uid);
-	if (st.st_mode & 022)
-		return msg_ret(err, len, -EPERM, "%s: writable by %s (mode %04o): anyone could "
-			       "replace its files; not trusted", dir,
-			       st.st_mode & 002 ? "others" : "its group",
-			       (unsigned int)(st.st_mode & 07777));
-	return 0;
+	return run_dir_check(stats_dir(), &st, err, len);
 }
 
 const char *stats_state_name(uint32_t state)

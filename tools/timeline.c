@@ -282,7 +282,7 @@ int cmd_timeline(int argc, char **argv)
 			return OPTS_STATUS;
 		}
 	}
-	if (opts_operands(&op, 1, 1, "NAME"))
+	if (opts_operands(&op, 1, 1, "NAME") || opts_run_dir("timeline"))
 		return OPTS_STATUS;
 	if (!out)
 		return opts_fail("timeline", "-o", "missing (xrs help timeline)");

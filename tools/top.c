@@ -352,7 +352,7 @@ int cmd_top(int argc, char **argv)
 			return OPTS_STATUS;
 		}
 	}
-	if (opts_operands(&o, 0, 1, "NAME"))
+	if (opts_operands(&o, 0, 1, "NAME") || opts_run_dir("top"))
 		return OPTS_STATUS;
 	t.only = optind < argc ? argv[optind] : NULL;
 	if (t.only) {

@@ -2,11 +2,14 @@
 /*
  * xrs's command line: every bad option or value is one line on stderr that
  * names the command and it, and exit status 2, before any VM exists (no
- * KVM needed). The same for every command.
+ * KVM needed). The same for every command, and for a run directory the
+ * tools and libxrs refuse.
  */
 #include <spawn.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 #include "harness.h"
@@ -223,6 +226,48 @@ static void every_command_names_a_bad_number_in_one_line_with_status_2(void **st
 			 "xrs timeline: --seconds: out of range: \"1e9\"");
 }
 
+/* A run directory the tools and libxrs refuse: named, and why, in one line. */
+static void every_command_refuses_an_untrusted_run_dir_in_one_line_with_status_2(void **state)
+{
+	char dir[] = "/tmp/xrs-cli-XXXXXX", why[600];
+	const char *const *cmd;
+	const char *const *cmds[] = {
+		ARGV("list"), ARGV("stat", "vm"), ARGV("top", "-b", "-n", "1"),
+		ARGV("top", "-b", "-n", "1", "vm"), ARGV("export", "--textfile", "/tmp"),
+		ARGV("timeline", "vm", "-o", "/dev/null"),
+		ARGV("run", "--publish", "--name", "vm"), NULL,
+	};
+	size_t i;
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	assert_int_equal(chmod(dir, 0757), 0);
+	setenv("XRS_RUN_DIR", dir, 1);
+	snprintf(why, sizeof(why), "%s: writable by others (mode 0757): anyone could replace "
+		 "its files; not trusted", dir);
+	for (i = 0; (cmd = cmds[i]); i++) {
+		char line[700];
+
+		snprintf(line, sizeof(line), "xrs %s: %s", cmd[1], why);
+		refused_with(cmd, line);
+	}
+	/* another user's directory, when we may make one */
+	if (!geteuid()) {
+		assert_int_equal(chmod(dir, 0750), 0);
+		assert_int_equal(chown(dir, 65534, 65534), 0);
+		snprintf(why, sizeof(why), "%s: owned by uid 65534, neither you nor root: not "
+			 "trusted", dir);
+		for (i = 0; (cmd = cmds[i]); i++) {
+			char line[700];
+
+			snprintf(line, sizeof(line), "xrs %s: %s", cmd[1], why);
+			refused_with(cmd, line);
+		}
+	}
+	unsetenv("XRS_RUN_DIR");
+	assert_int_equal(rmdir(dir), 0);
+}
+
 /* The hooks-off baseline measures libxrs set up but idle: there must be one. */
 static void no_run_hooks_without_the_runstate_is_refused(void **state)
 {
@@ -271,6 +316,7 @@ int main(void)
 		cmocka_unit_test(every_command_names_a_missing_value_in_one_line_with_status_2),
 		cmocka_unit_test(every_command_names_a_missing_or_stray_argument_in_one_line),
 		cmocka_unit_test(every_command_names_a_bad_number_in_one_line_with_status_2),
+		cmocka_unit_test(every_command_refuses_an_untrusted_run_dir_in_one_line_with_status_2),
 		cmocka_unit_test(unknown_command_is_status_2),
 		cmocka_unit_test(help_and_version_answer),
 	};
