@@ -313,6 +313,15 @@ static void load_live(struct stats_file *f)
 		f->live.slot_limit = f->h.max_vcpus;
 }
 
+int stats_still_named(const struct stats_file *f)
+{
+	struct stat st;
+
+	if (lstat(f->path, &st))
+		return -errno;
+	return st.st_dev == f->dev && st.st_ino == f->ino;
+}
+
 int stats_refresh(struct stats_file *f)
 {
 	GUARDED_OR(return -EIO);

@@ -80,6 +80,13 @@ void stats_close(struct stats_file *f);
  */
 int stats_prune(struct stats_file *f, char *err, size_t errlen);
 
+/*
+ * Does @f's name still name the very file @f opened (its dev and inode)?
+ * 1 if so, 0 if another file took the name (a new VM of the same name),
+ * -ENOENT if no file has it now, or -errno.
+ */
+int stats_still_named(const struct stats_file *f);
+
 /* Read f->live again (and whether the file went stale): 0, or -EIO if it shrank. */
 int stats_refresh(struct stats_file *f);
 

@@ -8,6 +8,11 @@
  * Shares come from the runstate times extrapolated to the same guest
  * instant at both ends of the interval, so a vCPU blocked for the whole
  * interval shows 100 % blocked although nothing updated its record.
+ *
+ * Each stats file is opened once and kept open from tick to tick; a tick
+ * only lists the directory and looks at each name: a new name is opened, a
+ * name gone is closed, and a name that now names another file (a new VM
+ * of the same name: another dev and inode) is opened again.
  */
 #include <curses.h>
 #include <math.h>
@@ -47,6 +52,12 @@ struct vm_line {
 	bool stale;
 };
 
+/* A published VM's file, open from the tick that found it to the one that lost it. */
+struct watched {
+	struct stats_file f;
+	bool seen;			/* named in this tick's listing */
+};
+
 struct top {
 	const char *only;		/* NULL: every published VM */
 	double delay;
@@ -57,6 +68,8 @@ struct top {
 	unsigned int nrows, nprev;
 	struct vm_line vms[MAX_VMS];
 	unsigned int nvms;
+	struct watched files[MAX_VMS];
+	unsigned int nfiles;
 	uint64_t wall, prev_wall;
 	char error[STATS_ERR_MAX];
 };
@@ -100,10 +113,71 @@ static void shares(struct row *r, const struct row *p, double dt_s)
 			   (double)(r->updates - p->updates) / dt_s : 0.0;
 }
 
+static void unwatch(struct top *t, unsigned int i)
+{
+	stats_close(&t->files[i].f);
+	t->files[i] = t->files[--t->nfiles];
+}
+
+/*
+ * The open file of the VM named @name, opened now if it is new to us or
+ * its name now names another file; NULL (and why in t->error) if it
+ * cannot be read.
+ */
+static struct stats_file *watch(struct top *t, const char *name)
+{
+	char err[STATS_ERR_MAX];
+	struct watched *w = NULL;
+	unsigned int i;
+	int r;
+
+	for (i = 0; i < t->nfiles; i++)
+		if (!strcmp(t->files[i].f.name, name))
+			w = &t->files[i];
+	if (w) {
+		r = stats_still_named(&w->f);
+		if (r == 1 && !stats_refresh(&w->f)) {
+			w->seen = true;
+			return &w->f;
+		}
+		/* gone, replaced, or shrunk under us: whatever the name holds now */
+		unwatch(t, (unsigned int)(w - t->files));
+	}
+	if (t->nfiles >= MAX_VMS)
+		return NULL;
+	w = &t->files[t->nfiles];
+	if (stats_open(name, &w->f, err, sizeof(err))) {
+		snprintf(t->error, sizeof(t->error), "%s", err);
+		return NULL;
+	}
+	t->nfiles++;
+	w->seen = true;
+	return &w->f;
+}
+
+/* Close the files of the VMs this tick's listing no longer names. */
+static void unwatch_unseen(struct top *t)
+{
+	unsigned int i = 0;
+
+	while (i < t->nfiles) {
+		if (t->files[i].seen)
+			t->files[i++].seen = false;
+		else
+			unwatch(t, i);
+	}
+}
+
+static void unwatch_all(struct top *t)
+{
+	while (t->nfiles)
+		unwatch(t, 0);
+}
+
 static void sample_vm(struct top *t, const char *name)
 {
 	static struct stats_vcpu v[XRS_STATS_MAX_VCPUS];
-	struct stats_file f;
+	struct stats_file *f;
 	struct vm_line *vl;
 	uint64_t now = 0;
 	bool have_now;
@@ -112,32 +186,30 @@ static void sample_vm(struct top *t, const char *name)
 
 	if (t->nvms >= MAX_VMS)
 		return;
-	if (stats_open(name, &f, err, sizeof(err))) {
-		snprintf(t->error, sizeof(t->error), "%s", err);
+	f = watch(t, name);
+	if (!f)
 		return;
-	}
-	n = stats_read_vcpus(&f, v, XRS_STATS_MAX_VCPUS, err, sizeof(err));
-	have_now = stats_guest_now(&f, &now);
+	n = stats_read_vcpus(f, v, XRS_STATS_MAX_VCPUS, err, sizeof(err));
+	have_now = stats_guest_now(f, &now);
 	if (n < 0) {
 		snprintf(t->error, sizeof(t->error), "%s", err);
-		stats_close(&f);
 		return;
 	}
 	vl = &t->vms[t->nvms++];
 	memset(vl, 0, sizeof(*vl));
-	snprintf(vl->name, sizeof(vl->name), "%s", f.name);
-	vl->pid = f.h.pid;
-	vl->stale = f.stale;
+	snprintf(vl->name, sizeof(vl->name), "%s", f->name);
+	vl->pid = f->h.pid;
+	vl->stale = f->stale;
 	for (i = 0; i < n && t->nrows < MAX_ROWS; i++) {
 		struct row *r = &t->rows[t->nrows++];
 
 		memset(r, 0, sizeof(*r));
-		snprintf(r->vm, sizeof(r->vm), "%s", f.name);
+		snprintf(r->vm, sizeof(r->vm), "%s", f->name);
 		r->slot = v[i].slot;
 		r->vcpu_id = v[i].vcpu_id;
 		r->state = v[i].state;
 		r->updates = v[i].updates;
-		r->stale = f.stale;
+		r->stale = f->stale;
 		r->torn = v[i].torn;
 		stats_vcpu_times_at(&v[i], have_now, now, r->t);
 		r->age_ms = have_now ? (now > v[i].entry ? (double)(now - v[i].entry) / 1e6 : 0) : -1;
@@ -148,7 +220,6 @@ static void sample_vm(struct top *t, const char *name)
 	}
 	for (k = 0; k < XRS_RUNSTATE_COUNT && vl->vcpus; k++)
 		vl->pct[k] /= vl->vcpus;
-	stats_close(&f);
 }
 
 static enum sort_key sort_by;
@@ -190,6 +261,7 @@ static void sample(struct top *t)
 		for (i = 0; i < n; i++)
 			sample_vm(t, names[i]);
 	}
+	unwatch_unseen(t);
 	sort_by = t->sort;
 	qsort(t->rows, t->nrows, sizeof(t->rows[0]), cmp_rows);
 }
@@ -355,13 +427,10 @@ int cmd_top(int argc, char **argv)
 	if (opts_operands(&o, 0, 1, "NAME") || opts_run_dir("top"))
 		return OPTS_STATUS;
 	t.only = optind < argc ? argv[optind] : NULL;
-	if (t.only) {
-		struct stats_file f;
-		char err[STATS_ERR_MAX];
-
-		if (stats_open(t.only, &f, err, sizeof(err)))
-			return fprintf(stderr, "xrs top: %s\n", err), 1;
-		stats_close(&f);
-	}
-	return t.batch ? run_batch(&t) : run_interactive(&t);
+	/* one VM: it must be there at the start (and stays open from here) */
+	if (t.only && !watch(&t, t.only))
+		return fprintf(stderr, "xrs top: %s\n", t.error), 1;
+	c = t.batch ? run_batch(&t) : run_interactive(&t);
+	unwatch_all(&t);
+	return c;
 }
