@@ -226,18 +226,31 @@ static void every_command_names_a_bad_number_in_one_line_with_status_2(void **st
 			 "xrs timeline: --seconds: out of range: \"1e9\"");
 }
 
+/* Every command that reads or publishes in the run directory. */
+static const char *const *const run_dir_commands[] = {
+	ARGV("list"), ARGV("stat", "vm"), ARGV("top", "-b", "-n", "1"),
+	ARGV("top", "-b", "-n", "1", "vm"), ARGV("export", "--textfile", "/tmp"),
+	ARGV("timeline", "vm", "-o", "/dev/null"), ARGV("run", "--publish", "--name", "vm"),
+	NULL,
+};
+
+/* Each of them: status 2 and "xrs CMD: @why" alone on stderr. */
+static void each_refuses_the_run_dir(const char *why)
+{
+	const char *const *cmd;
+	char line[700];
+	size_t i;
+
+	for (i = 0; (cmd = run_dir_commands[i]); i++) {
+		snprintf(line, sizeof(line), "xrs %s: %s", cmd[1], why);
+		refused_with(cmd, line);
+	}
+}
+
 /* A run directory the tools and libxrs refuse: named, and why, in one line. */
 static void every_command_refuses_an_untrusted_run_dir_in_one_line_with_status_2(void **state)
 {
 	char dir[] = "/tmp/xrs-cli-XXXXXX", why[600];
-	const char *const *cmd;
-	const char *const *cmds[] = {
-		ARGV("list"), ARGV("stat", "vm"), ARGV("top", "-b", "-n", "1"),
-		ARGV("top", "-b", "-n", "1", "vm"), ARGV("export", "--textfile", "/tmp"),
-		ARGV("timeline", "vm", "-o", "/dev/null"),
-		ARGV("run", "--publish", "--name", "vm"), NULL,
-	};
-	size_t i;
 
 	(void)state;
 	assert_non_null(mkdtemp(dir));
@@ -245,24 +258,14 @@ static void every_command_refuses_an_untrusted_run_dir_in_one_line_with_status_2
 	setenv("XRS_RUN_DIR", dir, 1);
 	snprintf(why, sizeof(why), "%s: writable by others (mode 0757): anyone could replace "
 		 "its files; not trusted", dir);
-	for (i = 0; (cmd = cmds[i]); i++) {
-		char line[700];
-
-		snprintf(line, sizeof(line), "xrs %s: %s", cmd[1], why);
-		refused_with(cmd, line);
-	}
+	each_refuses_the_run_dir(why);
 	/* another user's directory, when we may make one */
 	if (!geteuid()) {
 		assert_int_equal(chmod(dir, 0750), 0);
 		assert_int_equal(chown(dir, 65534, 65534), 0);
 		snprintf(why, sizeof(why), "%s: owned by uid 65534, neither you nor root: not "
 			 "trusted", dir);
-		for (i = 0; (cmd = cmds[i]); i++) {
-			char line[700];
-
-			snprintf(line, sizeof(line), "xrs %s: %s", cmd[1], why);
-			refused_with(cmd, line);
-		}
+		each_refuses_the_run_dir(why);
 	}
 	unsetenv("XRS_RUN_DIR");
 	assert_int_equal(rmdir(dir), 0);
