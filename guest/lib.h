@@ -9,7 +9,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
-#include "abi.h"
+#include "guest/abi.h"
 #include "xen-abi/xen.h"
 
 #define barrier()	__asm__ __volatile__("" ::: "memory")

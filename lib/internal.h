@@ -9,12 +9,12 @@
 #include <stdint.h>
 #include <xrs/stats.h>
 #include <xrs/xrs.h>
-#include "area.h"
-#include "clock.h"
-#include "engine.h"
-#include "guestmem.h"
-#include "halt.h"
-#include "spinlock.h"
+#include "lib/area.h"
+#include "lib/clock.h"
+#include "lib/engine.h"
+#include "lib/guestmem.h"
+#include "lib/halt.h"
+#include "lib/spinlock.h"
 
 #define XRS_MAX_VCPUS		1024	/* KVM_CAP_MAX_VCPUS on x86 */
 #define XRS_MAX_VCPU_ID		4096	/* KVM_CAP_MAX_VCPU_ID */

@@ -8,11 +8,11 @@
 #define XRS_VMM_BOOT_H
 
 #include <stdint.h>
-#include "abi.h"
-#include "config.h"
-#include "error.h"
-#include "kvm.h"
-#include "memory.h"
+#include "guest/abi.h"
+#include "vmm/config.h"
+#include "vmm/error.h"
+#include "vmm/kvm.h"
+#include "vmm/memory.h"
 
 /* RAM the test guests need for @nr_vcpus, and the 2 MiB-rounded default. */
 uint64_t boot_ram_min(uint32_t nr_vcpus);

@@ -10,7 +10,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <linux/kvm.h>
-#include "error.h"
+#include "vmm/error.h"
 
 struct kvm_vm {
 	int kvm_fd;			/* /dev/kvm */

@@ -7,7 +7,7 @@
 #ifndef XRS_VMM_XEN_OPS_H
 #define XRS_VMM_XEN_OPS_H
 
-#include "xen/xen.h"
+#include "vmm/xen/xen.h"
 
 extern const struct xen_ops vmm_xen_ops;
 

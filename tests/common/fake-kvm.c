@@ -8,10 +8,10 @@
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
 #include <unistd.h>
-#include "abi.h"
-#include "fake-ioctl.h"
-#include "fake-kvm.h"
-#include "xen/hypercall.h"
+#include "guest/abi.h"
+#include "tests/common/fake-ioctl.h"
+#include "tests/common/fake-kvm.h"
+#include "vmm/xen/hypercall.h"
 
 #define FAKE_KVM_DEV	"/dev/null"
 #define RUN_SIZE	(3 * 4096)

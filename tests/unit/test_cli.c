@@ -8,7 +8,7 @@
 #include <string.h>
 #include <sys/wait.h>
 #include <unistd.h>
-#include "harness.h"
+#include "tests/unit/harness.h"
 
 
 struct result {

@@ -14,8 +14,8 @@
 
 #include <stdint.h>
 #include <linux/kvm.h>
-#include "error.h"
-#include "xen/xen.h"
+#include "vmm/error.h"
+#include "vmm/xen/xen.h"
 
 /* Its state: struct xen_platform in struct xen_vm, xen_vcpu.vcpu_info (xen.h). */
 struct hcall;

@@ -18,7 +18,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include <linux/kvm.h>
-#include "error.h"
+#include "vmm/error.h"
 
 /* Its state: struct xen_runstate_vcpu (xen.h). */
 struct hcall;

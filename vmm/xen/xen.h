@@ -19,8 +19,8 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <xrs/xrs.h>
-#include "kvm.h"
-#include "memory.h"
+#include "vmm/kvm.h"
+#include "vmm/memory.h"
 
 #define XEN_MAX_PORTS	1024
 #define XEN_NR_VIRQS	24		/* Xen's NR_VIRQS */
