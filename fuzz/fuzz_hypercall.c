@@ -32,7 +32,7 @@
 #include "vmm/xen/hypercall.h"
 #include "vmm/xen/platform.h"
 #include "vmm/xen/runstate.h"
-#include "xen-abi/xen.h"
+#include "xen-abi/xen-public.h"
 
 #define BUG(...)							\
 	do {								\

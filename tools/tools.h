@@ -7,7 +7,7 @@
 #include <stdint.h>
 #include <stdio.h>
 #include "config.h"
-#include "stats.h"
+#include "vmm/vcpu-sample.h"
 
 /* run.c: xrs run. */
 int cmd_run(int argc, char **argv);

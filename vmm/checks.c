@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 #include <inttypes.h>
 #include <string.h>
-#include "guest/abi.h"
+#include "guest/guest-abi.h"
 #include "vmm/checks.h"
 #include "vmm/vm.h"
 #include "vmm/xen/runstate.h"

@@ -15,7 +15,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include "vmm/checks-vcpu.h"
-#include "xen-abi/xen.h"
+#include "xen-abi/xen-public.h"
 
 struct vmm_hooks;
 

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 #include <stdlib.h>
 #include <string.h>
-#include "vmm/boot.h"
+#include "vmm/guest-boot.h"
 #include "vmm/machine.h"
 #include "vmm/pc/pc.h"
 #include "vmm/xen/cpuid.h"

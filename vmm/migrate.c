@@ -2,7 +2,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
-#include "guest/abi.h"
+#include "guest/guest-abi.h"
 #include "util/hosttime.h"
 #include "vmm/migrate.h"
 #include "vmm/vm.h"

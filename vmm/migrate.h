@@ -16,7 +16,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
-#include "xen-abi/xen.h"
+#include "xen-abi/xen-public.h"
 #include <linux/kvm.h>
 #include "vmm/config.h"
 #include "vmm/error.h"

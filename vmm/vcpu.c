@@ -2,7 +2,7 @@
 #include <errno.h>
 #include <string.h>
 #include <unistd.h>
-#include "guest/abi.h"
+#include "guest/guest-abi.h"
 #include "util/hosttime.h"
 #include "util/pin.h"
 #include "util/schedstat.h"
@@ -15,7 +15,7 @@
 #include "vmm/xen/hypercall.h"
 #include "vmm/xen/runstate.h"
 #include "vmm/xen/sched.h"
-#include "xen-abi/xen.h"
+#include "xen-abi/xen-public.h"
 
 static void hook(struct vmm_vcpu *v, void (*fn)(struct vmm_vcpu *))
 {

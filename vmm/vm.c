@@ -6,7 +6,7 @@
 #include <string.h>
 #include <sys/syscall.h>
 #include <unistd.h>
-#include "guest/abi.h"
+#include "guest/guest-abi.h"
 #include "vmm/vm.h"
 #include "vmm/xen/sched.h"
 

@@ -26,7 +26,7 @@
 #include "vmm/error.h"
 #include "vmm/kvm.h"
 #include "vmm/machine.h"
-#include "vmm/xen/xen.h"
+#include "vmm/xen/xen-vm.h"
 
 struct g_report;
 struct vcpu_task;

@@ -5,9 +5,9 @@
 #include <string.h>
 #include <sys/resource.h>
 #include <unistd.h>
-#include "guest/abi.h"
+#include "guest/guest-abi.h"
 #include "util/schedstat.h"
-#include "vmm/boot.h"
+#include "vmm/guest-boot.h"
 #include "vmm/pc/mptable.h"
 #include "vmm/pc/pc.h"
 #include "vmm/refresh.h"

@@ -8,7 +8,7 @@
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
 #include <unistd.h>
-#include "guest/abi.h"
+#include "guest/guest-abi.h"
 #include "tests/common/fake-ioctl.h"
 #include "tests/common/fake-kvm.h"
 #include "vmm/xen/hypercall.h"
@@ -55,7 +55,7 @@ static bool is_dev_null(int fd)
 }
 
 /*
- * The test box's mapping (boot.c): identity over RAM, but for the window's
+ * The test box's mapping (vmm/guest-boot.c): identity over RAM, but for the window's
  * two pages, which are not adjacent in RAM, so that an area across them
  * shows a split the VMM must follow.
  */

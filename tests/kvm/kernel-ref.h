@@ -11,7 +11,7 @@
 #include <stdint.h>
 #include <fcntl.h>
 #include <xrs/xrs.h>
-#include "guest/abi.h"
+#include "guest/guest-abi.h"
 #include "vmm/machine.h"
 
 /* What a case did, as facts independent of the clock's exact values. */

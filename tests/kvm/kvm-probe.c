@@ -10,8 +10,8 @@
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
-#include "guest/abi.h"
-#include "vmm/boot.h"
+#include "guest/guest-abi.h"
+#include "vmm/guest-boot.h"
 #include "vmm/machine.h"
 #include "vmm/xen/hcall-page.h"
 

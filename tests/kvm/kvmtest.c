@@ -5,8 +5,8 @@
 #include <string.h>
 #include <unistd.h>
 #include "tests/kvm/kvmtest.h"
-#include "vmm/boot.h"
-#include "vmm/stats.h"
+#include "vmm/guest-boot.h"
+#include "vmm/vcpu-sample.h"
 #include "vmm/vmm.h"
 #include "vmm/xen/hcall-page.h"
 

@@ -9,7 +9,7 @@
 #include "tests/kvm/kernel-ref.h"
 #include "tests/kvm/views.h"
 #include "vmm/checks.h"
-#include "vmm/stats.h"
+#include "vmm/vcpu-sample.h"
 #include "vmm/vmm.h"
 #include "vmm/xen/runstate.h"
 

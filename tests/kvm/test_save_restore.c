@@ -18,7 +18,7 @@
 #include "util/hosttime.h"
 #include "vmm/checks.h"
 #include "vmm/migrate.h"
-#include "vmm/stats.h"
+#include "vmm/vcpu-sample.h"
 #include "vmm/vmm.h"
 
 #define RUN_S		0.8

@@ -13,7 +13,7 @@
 #include "tests/kvm/kvmtest.h"
 #include "tests/kvm/views.h"
 #include "vmm/checks.h"
-#include "vmm/stats.h"
+#include "vmm/vcpu-sample.h"
 #include "vmm/vmm.h"
 #include "vmm/xen/runstate.h"
 

@@ -3,7 +3,7 @@
 #define XRS_TEST_VIEWS_H
 
 #include <stdint.h>
-#include "guest/abi.h"
+#include "guest/guest-abi.h"
 #include "vmm/vmm.h"
 
 struct views {

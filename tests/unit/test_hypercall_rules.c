@@ -27,7 +27,7 @@
 #include "vmm/xen/hypercall.h"
 #include "vmm/xen/platform.h"
 #include "vmm/xen/runstate.h"
-#include "xen-abi/xen.h"
+#include "xen-abi/xen-public.h"
 
 #define NR_VCPUS	2
 #define CR0_PE		(1ull << 0)

@@ -2,7 +2,7 @@
 #include <stdio.h>
 #include "vmm/xen/console.h"
 #include "vmm/xen/hcall.h"
-#include "vmm/xen/xen.h"
+#include "vmm/xen/xen-vm.h"
 
 /* A guest's console line is at most this long in one call, as in Xen. */
 #define CONSOLE_MAX	4096

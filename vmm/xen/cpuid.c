@@ -5,7 +5,7 @@
 #include <sys/ioctl.h>
 #include "vmm/xen/cpuid.h"
 #include "vmm/xen/version.h"
-#include "xen-abi/xen.h"
+#include "xen-abi/xen-public.h"
 
 enum {
 	CPUID_HV_BASE = 0x40000000,	/* signature, highest leaf */

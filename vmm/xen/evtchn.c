@@ -3,7 +3,7 @@
 #include <sys/ioctl.h>
 #include "vmm/xen/evtchn.h"
 #include "vmm/xen/hcall.h"
-#include "vmm/xen/xen.h"
+#include "vmm/xen/xen-vm.h"
 
 /* 2-level event channels in shared_info (64-bit layout). */
 #define SHINFO_PENDING		0x800

@@ -9,7 +9,7 @@
 #include "vmm/xen/runstate.h"
 #include "vmm/xen/sched.h"
 #include "vmm/xen/version.h"
-#include "vmm/xen/xen.h"
+#include "vmm/xen/xen-vm.h"
 
 #define ARRAY_SIZE(a)		(sizeof(a) / sizeof((a)[0]))
 #define CR0_PE			1ull

@@ -6,7 +6,7 @@
 #include "vmm/xen/hcall.h"
 #include "vmm/xen/platform.h"
 #include "vmm/xen/runstate.h"
-#include "vmm/xen/xen.h"
+#include "vmm/xen/xen-vm.h"
 
 /* What Linux needs from KVM's Xen support: the hypercalls, shared_info, events. */
 #define NEEDED	(KVM_XEN_HVM_CONFIG_INTERCEPT_HCALL | KVM_XEN_HVM_CONFIG_SHARED_INFO | \

@@ -4,7 +4,7 @@
 #include <xrs/abi.h>
 #include "vmm/xen/hcall.h"
 #include "vmm/xen/runstate.h"
-#include "vmm/xen/xen.h"
+#include "vmm/xen/xen-vm.h"
 
 #define WINDOW_SIZE	(2 * MEM_PAGE)
 

@@ -20,7 +20,7 @@
 #include <linux/kvm.h>
 #include "vmm/error.h"
 
-/* Its state: struct xen_runstate_vcpu (xen.h). */
+/* Its state: struct xen_runstate_vcpu (xen-vm.h). */
 struct hcall;
 struct xen_vm;
 struct xen_vcpu;

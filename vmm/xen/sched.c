@@ -5,7 +5,7 @@
 #include "vmm/xen/hcall.h"
 #include "vmm/xen/runstate.h"
 #include "vmm/xen/sched.h"
-#include "vmm/xen/xen.h"
+#include "vmm/xen/xen-vm.h"
 
 /*
  * Like Xen, the target goes offline when it actually stops, on its own

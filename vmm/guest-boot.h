@@ -4,11 +4,11 @@
  * GDT in RAM, the boot parameters, and each vCPU started in 64-bit long
  * mode or 32-bit protected mode at the image's entry.
  */
-#ifndef XRS_VMM_BOOT_H
-#define XRS_VMM_BOOT_H
+#ifndef XRS_VMM_GUEST_BOOT_H
+#define XRS_VMM_GUEST_BOOT_H
 
 #include <stdint.h>
-#include "guest/abi.h"
+#include "guest/guest-abi.h"
 #include "vmm/config.h"
 #include "vmm/error.h"
 #include "vmm/kvm.h"

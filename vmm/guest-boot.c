@@ -2,7 +2,7 @@
 #include <errno.h>
 #include <string.h>
 #include "util/align.h"
-#include "vmm/boot.h"
+#include "vmm/guest-boot.h"
 #include "vmm/guest-image.h"
 
 /* Page-table entry bits. */

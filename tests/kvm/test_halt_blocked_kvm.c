@@ -17,7 +17,7 @@
 #include <sys/time.h>
 #include "tests/kvm/kvmtest.h"
 #include "util/hosttime.h"
-#include "vmm/boot.h"
+#include "vmm/guest-boot.h"
 
 #define IDLE_NS		(2000 * 1000 * 1000ull)	/* the guest idles this long */
 /*

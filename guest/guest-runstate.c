@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-#include "guest/runstate.h"
+#include "guest/guest-runstate.h"
 #include "guest/snapshot.h"
 
 uint64_t rs_sum(const struct rs_view *v)

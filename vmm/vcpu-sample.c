@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 #include <string.h>
-#include "guest/abi.h"
-#include "vmm/stats.h"
+#include "guest/guest-abi.h"
+#include "vmm/vcpu-sample.h"
 #include "vmm/vmm.h"
 #include "vmm/xen/runstate.h"
 
