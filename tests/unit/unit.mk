@@ -78,8 +78,10 @@ unit-deps:
 	@sh scripts/setup libcmocka-dev
 
 $(UNIT_BIN:%=%.o) $(UNIT_THREADED:%=%.o): | unit-deps
-# No two modules of vmm/ depend on each other, however indirectly.
+# Every source its own name, every include by path from the top; no two
+# modules of vmm/ depend on each other, however indirectly.
 test-unit: $(UNIT_BIN)
+	@sh scripts/include-paths
 	@sh scripts/include-cycles vmm
 	@sh tests/run-suite unit $(UNIT_BIN)
 
