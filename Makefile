@@ -78,7 +78,6 @@ VMM_SRC := $(wildcard vmm/*.c vmm/xen/*.c vmm/pc/*.c)
 VMM_OBJ := $(VMM_SRC:%.c=$(BUILD)/%.o) $(BUILD)/vmm/guest-image.o
 VMM_LIB := $(BUILD)/libxrsvmm.a
 
-$(BUILD)/vmm/%.o: CFLAGS += -Ivmm -Iguest
 $(BUILD)/vmm/guest-image.o: vmm/guest-image.S $(GUEST_BINS)
 	@mkdir -p $(dir $@)
 	@printf "  %-8s %s\n" CC $@

@@ -6,8 +6,6 @@ FUZZ_DIR     := $(BUILD)/fuzz
 FUZZ_TARGETS := $(FUZZ_DIR)/fuzz_attr $(FUZZ_DIR)/fuzz_hypercall $(FUZZ_DIR)/fuzz_statsfile
 FUZZ_SECONDS ?= 30
 
-$(FUZZ_DIR)/%.o: CFLAGS += -Ivmm -Iguest -Itests/common -Itools
-
 $(FUZZ_DIR)/fuzz_attr: $(FUZZ_DIR)/fuzz_attr.o $(LIB)
 	@printf "  %-8s %s\n" LD $@
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)

@@ -19,7 +19,7 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <xrs/xrs.h>
-#include "input.h"
+#include "fuzz/input.h"
 
 #define PAGE		4096u
 #define RAM_GPA		0x10000ull		/* RAM A: 3 pages; RAM B: the next one */

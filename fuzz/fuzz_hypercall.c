@@ -26,13 +26,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include "fake-kvm.h"
-#include "input.h"
-#include "vmm.h"
-#include "xen-abi/xen.h"
-#include "xen/hypercall.h"
-#include "xen/platform.h"
-#include "xen/runstate.h"
+#include "fuzz/input.h"
+#include "tests/common/fake-kvm.h"
+#include "vmm/vmm.h"
+#include "vmm/xen/hypercall.h"
+#include "vmm/xen/platform.h"
+#include "vmm/xen/runstate.h"
+#include "xen-abi/xen-public.h"
 
 #define BUG(...)							\
 	do {								\

@@ -18,8 +18,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-#include "statsfile.h"
 #include "tools/share.h"
+#include "tools/statsfile.h"
 
 #define MAX_FILE	(XRS_STATS_HEADER_SIZE + 4 * (size_t)XRS_STATS_MAX_VCPUS * XRS_STATS_SLOT_SIZE)
 

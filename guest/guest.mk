@@ -6,14 +6,14 @@ GUEST_SRC    := $(wildcard guest/*.c)
 GUEST_CC     ?= $(CC)
 GUEST_CFLAGS := -std=gnu11 -O2 -g0 -ffreestanding -fno-builtin -fno-pic -fno-pie \
 		-fno-stack-protector -fno-asynchronous-unwind-tables -mgeneral-regs-only \
-		-fcf-protection=none -nostdlib -Iinclude -I. -Iguest $(WARNINGS)
+		-fcf-protection=none -nostdlib -Iinclude -I. $(WARNINGS)
 GUEST_DIR    := $(BUILD)/guest
 
-$(GUEST_DIR)/64/%.o: guest/%.c $(wildcard guest/*.h) include/xrs/xen.h xen-abi/xen.h
+$(GUEST_DIR)/64/%.o: guest/%.c $(wildcard guest/*.h) include/xrs/xen.h xen-abi/xen-public.h
 	@mkdir -p $(dir $@)
 	@printf "  %-8s %s\n" CC $@
 	$(Q)$(GUEST_CC) $(GUEST_CFLAGS) -m64 -mno-red-zone -mcmodel=small -c -o $@ $<
-$(GUEST_DIR)/32/%.o: guest/%.c $(wildcard guest/*.h) include/xrs/xen.h xen-abi/xen.h
+$(GUEST_DIR)/32/%.o: guest/%.c $(wildcard guest/*.h) include/xrs/xen.h xen-abi/xen-public.h
 	@mkdir -p $(dir $@)
 	@printf "  %-8s %s\n" CC $@
 	$(Q)$(GUEST_CC) $(GUEST_CFLAGS) -m32 -march=i686 -c -o $@ $<

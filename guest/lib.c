@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-#include "lib.h"
+#include "guest/lib.h"
 
 void *memset(void *s, int c, size_t n)
 {

@@ -9,8 +9,8 @@
 
 #include <stddef.h>
 #include <stdint.h>
-#include "abi.h"
-#include "xen-abi/xen.h"
+#include "guest/guest-abi.h"
+#include "xen-abi/xen-public.h"
 
 #define barrier()	__asm__ __volatile__("" ::: "memory")
 /* x86 keeps loads in order and stores in order: smp_rmb/wmb are barrier(). */
@@ -57,7 +57,7 @@ void *memcpy(void *d, const void *s, size_t n);
 int memcmp(const void *a, const void *b, size_t n);
 size_t strlen(const char *s);
 
-/* A runstate area as the guest read it (runstate.h). */
+/* A runstate area as the guest read it (guest-runstate.h). */
 struct rs_view {
 	uint32_t state;
 	uint64_t entry;

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 /* The first programs: the building blocks of xrs run, proven on real KVM. */
-#include "programs.h"
-#include "runstate.h"
+#include "guest/guest-runstate.h"
+#include "guest/programs.h"
 
 /* arg[0] bare exits on G_PORT_TICK, each carrying its sequence number, then HLT. */
 void prog_io_loop(struct gcpu *c)

@@ -4,8 +4,8 @@
  * here. Each must come back as Xen's errno (or #GP for the MSR), and the
  * guest then carries on with a good area, which must be exact.
  */
-#include "programs.h"
-#include "runstate.h"
+#include "guest/guest-runstate.h"
+#include "guest/programs.h"
 
 #define EXPECT(c, call, err) GUEST_ASSERT_EQ(c, (uint64_t)(call), (uint64_t)(long)(err))
 

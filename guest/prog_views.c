@@ -8,8 +8,8 @@
  * to the host's test hook (G_UCALL_SYNC: step, area VA), which decodes the
  * bytes at the physical pages and compares them too.
  */
-#include "programs.h"
-#include "runstate.h"
+#include "guest/guest-runstate.h"
+#include "guest/programs.h"
 
 enum { IN_PAGE_VA, CROSS_VA, IN_PAGE_PA, CROSS_PA, WINDOW_VA, STEPS };
 

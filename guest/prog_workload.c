@@ -6,8 +6,8 @@
  * reads its own area is running. With the update flag granted it also
  * reads two other vCPUs' areas. Violations are counted and reported.
  */
-#include "programs.h"
-#include "runstate.h"
+#include "guest/guest-runstate.h"
+#include "guest/programs.h"
 
 /* The vCPUs that run the workload; the others park offline (--running). */
 static uint32_t nr_active(const struct gcpu *c)

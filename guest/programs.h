@@ -3,7 +3,7 @@
 #ifndef XRS_GUEST_PROGRAMS_H
 #define XRS_GUEST_PROGRAMS_H
 
-#include "lib.h"
+#include "guest/lib.h"
 
 void prog_io_loop(struct gcpu *c);
 void prog_hcall_page(struct gcpu *c);

@@ -2,7 +2,7 @@
 #include <errno.h>
 #include <stdatomic.h>
 #include <string.h>
-#include "area.h"
+#include "lib/area.h"
 
 static uint64_t next_page(uint64_t gpa)
 {

@@ -12,8 +12,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include <string.h>
-#include "engine.h"
-#include "guestmem.h"
+#include "lib/engine.h"
+#include "lib/guestmem.h"
 
 
 /* How to write the area in one layout, worked out from the mapped pages. */

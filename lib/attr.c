@@ -7,7 +7,7 @@
  */
 #include <errno.h>
 #include <string.h>
-#include "internal.h"
+#include "lib/internal.h"
 
 _Static_assert(sizeof(((struct kvm_xen_vcpu_attr *)0)->u.runstate) ==
 	       sizeof(struct rs_fields), "runstate attr is six u64s");

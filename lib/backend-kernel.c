@@ -6,7 +6,7 @@
  */
 #include <errno.h>
 #include <sys/ioctl.h>
-#include "internal.h"
+#include "lib/internal.h"
 
 static int xioctl(int fd, unsigned long req, const void *arg)
 {

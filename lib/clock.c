@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 #include <errno.h>
 #include <sys/ioctl.h>
-#include "clock.h"
+#include "lib/clock.h"
 #include "util/hosttime.h"
 
 static uint64_t monotonic_now(void *opaque)

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 #include <errno.h>
-#include "engine.h"
+#include "lib/engine.h"
 
 static uint64_t times_sum(const uint64_t t[XRS_RUNSTATE_COUNT])
 {

@@ -2,7 +2,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
-#include "guestmem.h"
+#include "lib/guestmem.h"
 
 void gm_init(struct guestmem *gm)
 {

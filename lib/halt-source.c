@@ -6,7 +6,7 @@
  * why there is none, for the VMM to say once.
  */
 #include <errno.h>
-#include "internal.h"
+#include "lib/internal.h"
 
 static uint64_t kvm_stats_halted(void *opaque, const struct xrs_vcpu *v)
 {

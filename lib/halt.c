@@ -12,7 +12,7 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <unistd.h>
-#include "halt.h"
+#include "lib/halt.h"
 
 #define STATS_FD_IOCTL	_IO(0xAE, 0xce)		/* KVM_GET_STATS_FD */
 

@@ -9,12 +9,12 @@
 #include <stdint.h>
 #include <xrs/stats.h>
 #include <xrs/xrs.h>
-#include "area.h"
-#include "clock.h"
-#include "engine.h"
-#include "guestmem.h"
-#include "halt.h"
-#include "spinlock.h"
+#include "lib/area.h"
+#include "lib/clock.h"
+#include "lib/engine.h"
+#include "lib/guestmem.h"
+#include "lib/halt.h"
+#include "lib/spinlock.h"
 
 #define XRS_MAX_VCPUS		1024	/* KVM_CAP_MAX_VCPUS on x86 */
 #define XRS_MAX_VCPU_ID		4096	/* KVM_CAP_MAX_VCPU_ID */
@@ -197,7 +197,7 @@ struct steal_sample {
 };
 
 /*
- * vcpu.c. Reading the clock and the run delay may be a syscall: callers do
+ * xrs-vcpu.c. Reading the clock and the run delay may be a syscall: callers do
  * it before they take the vCPU's lock, and book with the lock held.
  */
 uint64_t vcpu_now(const struct xrs_vcpu *v);
@@ -217,7 +217,7 @@ void vcpu_update(struct xrs_vcpu *v, uint32_t state, uint64_t now, const struct 
 void vcpu_write_area(struct xrs_vcpu *v, bool atomic);
 void vcpu_publish(struct xrs_vcpu *v);
 
-/* vm.c: copy the VM's layout, flag and interval into every vCPU (VM lock held). */
+/* xrs-vm.c: copy the VM's layout, flag and interval into every vCPU (VM lock held). */
 void vm_settings_changed(struct xrs_vm *vm);
 
 /* steal.c: the default steal source, the bound thread's run delay (STEAL_NONE unbound). */

@@ -16,7 +16,7 @@
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
-#include "internal.h"
+#include "lib/internal.h"
 #include "util/hosttime.h"
 #include "util/proc.h"
 #include "util/run-dir.h"

@@ -8,7 +8,7 @@
  */
 #include <errno.h>
 #include <unistd.h>
-#include "internal.h"
+#include "lib/internal.h"
 #include "util/schedstat.h"
 
 static uint64_t schedstat_steal(void *opaque, const struct xrs_vcpu *v)

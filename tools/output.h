@@ -10,7 +10,7 @@
 #include <stdint.h>
 #include <stdio.h>
 #include "config.h"
-#include "stats.h"
+#include "vmm/vcpu-sample.h"
 
 /* A sample of a VM: one vmm_vcpu_sample per vCPU. */
 struct sample {

@@ -3,7 +3,7 @@
 #include <fcntl.h>
 #include <stdio.h>
 #include <unistd.h>
-#include "schedstat.h"
+#include "util/schedstat.h"
 
 int64_t schedstat_parse(const char *s, size_t n)
 {

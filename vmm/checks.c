@@ -1,10 +1,10 @@
 // SPDX-License-Identifier: MIT
 #include <inttypes.h>
 #include <string.h>
-#include "abi.h"
-#include "checks.h"
-#include "vm.h"
-#include "xen/runstate.h"
+#include "guest/guest-abi.h"
+#include "vmm/checks.h"
+#include "vmm/vm.h"
+#include "vmm/xen/runstate.h"
 
 static void host_check(struct vmm_vcpu *v, bool ok)
 {

@@ -14,8 +14,8 @@
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
-#include "xen-abi/xen.h"
-#include "checks-vcpu.h"
+#include "vmm/checks-vcpu.h"
+#include "xen-abi/xen-public.h"
 
 struct vmm_hooks;
 

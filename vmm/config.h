@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * What a VM is asked to be: the VMM's own terms, which vmm.c translates into
- * the boards' boot parameters (guest/abi.h for the built-in guests, the
+ * the boards' boot parameters (guest/guest-abi.h for the built-in guests, the
  * Linux boot protocol for the PC), so that its users (tools/, tests) need
  * not speak either.
  */
@@ -21,7 +21,7 @@ enum guest_width {
 	GUEST_64 = 64,
 };
 
-/* What the guests run (guest/abi.h, enum g_program). */
+/* What the guests run (guest/guest-abi.h, enum g_program). */
 enum vmm_program {
 	VMM_PROG_IO_LOOP = 1,		/* args[0] port exits, then HLT */
 	VMM_PROG_HCALL_PAGE,		/* install the hypercall page, call xen_version */

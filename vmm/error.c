@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 #include <stdio.h>
-#include "error.h"
+#include "vmm/error.h"
 
 int err_vset(struct vmm_err *e, int code, const char *fmt, va_list ap)
 {

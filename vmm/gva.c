@@ -2,7 +2,7 @@
 #include <errno.h>
 #include <stdbool.h>
 #include <string.h>
-#include "gva.h"
+#include "vmm/gva.h"
 
 static int gva_access(struct kvm_cpu *c, const struct guest_mem *gm, uint64_t gva,
 		      uint8_t *buf, uint64_t len, bool write)

@@ -9,8 +9,8 @@
 #define XRS_VMM_GVA_H
 
 #include <stdint.h>
-#include "kvm.h"
-#include "memory.h"
+#include "vmm/kvm.h"
+#include "vmm/memory.h"
 
 int gva_read(struct kvm_cpu *c, const struct guest_mem *gm, uint64_t gva, void *buf,
 	     uint64_t len);

@@ -6,7 +6,7 @@
 #include <sys/mman.h>
 #include <unistd.h>
 #include <xrs/abi.h>
-#include "kvm.h"
+#include "vmm/kvm.h"
 
 #define EFER_LMA	(1ull << 10)
 

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * The KVM VM and its vCPUs: /dev/kvm, the ioctls, kvm_run. Nothing here
- * knows what the guest is; memory.c, boot.c and xen/ set it up.
+ * knows what the guest is; memory.c, guest-boot.c and xen/ set it up.
  */
 #ifndef XRS_VMM_KVM_H
 #define XRS_VMM_KVM_H
@@ -10,7 +10,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <linux/kvm.h>
-#include "error.h"
+#include "vmm/error.h"
 
 struct kvm_vm {
 	int kvm_fd;			/* /dev/kvm */

@@ -1,11 +1,11 @@
 // SPDX-License-Identifier: MIT
 #include <stdlib.h>
 #include <string.h>
-#include "boot.h"
-#include "machine.h"
+#include "vmm/guest-boot.h"
+#include "vmm/machine.h"
 #include "vmm/pc/pc.h"
-#include "xen/cpuid.h"
-#include "xen/hcall-page.h"
+#include "vmm/xen/cpuid.h"
+#include "vmm/xen/hcall-page.h"
 
 static void machine_init(struct machine *mc, enum vmm_board board)
 {

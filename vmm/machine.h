@@ -11,10 +11,10 @@
 
 #include <stdbool.h>
 #include <stdint.h>
-#include "config.h"
-#include "error.h"
-#include "kvm.h"
-#include "memory.h"
+#include "vmm/config.h"
+#include "vmm/error.h"
+#include "vmm/kvm.h"
+#include "vmm/memory.h"
 
 struct g_bootinfo;
 struct linux_image;

@@ -3,7 +3,7 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <unistd.h>
-#include "memory.h"
+#include "vmm/memory.h"
 
 static void *map_anon(uint64_t size)
 {

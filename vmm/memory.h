@@ -11,8 +11,8 @@
 
 #include <stdbool.h>
 #include <stdint.h>
-#include "error.h"
-#include "kvm.h"
+#include "vmm/error.h"
+#include "vmm/kvm.h"
 
 #define MEM_PAGE	4096u
 #define MEM_MAX_REGIONS	4

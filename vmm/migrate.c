@@ -2,11 +2,11 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
-#include "abi.h"
-#include "migrate.h"
+#include "guest/guest-abi.h"
 #include "util/hosttime.h"
-#include "vm.h"
-#include "xen/runstate.h"
+#include "vmm/migrate.h"
+#include "vmm/vm.h"
+#include "vmm/xen/runstate.h"
 
 static int save_vcpu(struct vmm_vcpu *v, struct vmm_vcpu_state *st, struct vmm_err *e)
 {

@@ -16,14 +16,14 @@
 
 #include <stdbool.h>
 #include <stdint.h>
-#include "xen-abi/xen.h"
+#include "xen-abi/xen-public.h"
 #include <linux/kvm.h>
-#include "config.h"
-#include "error.h"
+#include "vmm/config.h"
+#include "vmm/error.h"
 #include "vmm/pc/cpu.h"
 #include "vmm/pc/pc.h"
-#include "xen/platform.h"
-#include "xen/runstate.h"
+#include "vmm/xen/platform.h"
+#include "vmm/xen/runstate.h"
 
 struct vmm;
 

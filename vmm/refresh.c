@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: MIT
 #include <pthread.h>
 #include <sched.h>
-#include "refresh.h"
 #include "util/hosttime.h"
-#include "vm.h"
+#include "vmm/refresh.h"
+#include "vmm/vm.h"
 
 void *refresh_thread(void *arg)
 {

@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: MIT
 #include <errno.h>
-#include "task.h"
-#include "vm.h"
-#include "xen/sched.h"
+#include "vmm/task.h"
+#include "vmm/vm.h"
+#include "vmm/xen/sched.h"
 
 int vcpu_run_on(struct vmm_vcpu *self, struct vmm_vcpu *t, vcpu_task_fn fn, void *arg)
 {

@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: MIT
 #include <inttypes.h>
 #include <string.h>
-#include "abi.h"
-#include "ucall.h"
-#include "vm.h"
+#include "guest/guest-abi.h"
+#include "vmm/ucall.h"
+#include "vmm/vm.h"
 
 /* A string the guest names by address, at most @max bytes of RAM; "?" if none. */
 static const char *guest_string(struct vmm *m, uint64_t gpa, size_t max, size_t *len)

@@ -2,20 +2,20 @@
 #include <errno.h>
 #include <string.h>
 #include <unistd.h>
-#include "abi.h"
-#include "ucall.h"
+#include "guest/guest-abi.h"
 #include "util/hosttime.h"
 #include "util/pin.h"
 #include "util/schedstat.h"
-#include "task.h"
-#include "vcpu.h"
-#include "vm.h"
 #include "vmm/pc/pc.h"
-#include "xen-abi/xen.h"
-#include "xen/hcall-page.h"
-#include "xen/hypercall.h"
-#include "xen/runstate.h"
-#include "xen/sched.h"
+#include "vmm/task.h"
+#include "vmm/ucall.h"
+#include "vmm/vcpu.h"
+#include "vmm/vm.h"
+#include "vmm/xen/hcall-page.h"
+#include "vmm/xen/hypercall.h"
+#include "vmm/xen/runstate.h"
+#include "vmm/xen/sched.h"
+#include "xen-abi/xen-public.h"
 
 static void hook(struct vmm_vcpu *v, void (*fn)(struct vmm_vcpu *))
 {

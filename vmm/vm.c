@@ -6,9 +6,9 @@
 #include <string.h>
 #include <sys/syscall.h>
 #include <unistd.h>
-#include "abi.h"
-#include "vm.h"
-#include "xen/sched.h"
+#include "guest/guest-abi.h"
+#include "vmm/vm.h"
+#include "vmm/xen/sched.h"
 
 void vmm_fail(struct vmm_vcpu *v, const char *fmt, ...)
 {

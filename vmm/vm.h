@@ -21,12 +21,12 @@
 #include <stdint.h>
 #include <sys/types.h>
 #include <xrs/xrs.h>
-#include "checks-vcpu.h"
-#include "config.h"
-#include "error.h"
-#include "kvm.h"
-#include "machine.h"
-#include "xen/xen.h"
+#include "vmm/checks-vcpu.h"
+#include "vmm/config.h"
+#include "vmm/error.h"
+#include "vmm/kvm.h"
+#include "vmm/machine.h"
+#include "vmm/xen/xen-vm.h"
 
 struct g_report;
 struct vcpu_task;

@@ -5,18 +5,18 @@
 #include <string.h>
 #include <sys/resource.h>
 #include <unistd.h>
-#include "abi.h"
-#include "boot.h"
-#include "refresh.h"
+#include "guest/guest-abi.h"
 #include "util/schedstat.h"
-#include "vcpu.h"
-#include "vmm.h"
+#include "vmm/guest-boot.h"
 #include "vmm/pc/mptable.h"
 #include "vmm/pc/pc.h"
-#include "xen-ops.h"
-#include "xen/platform.h"
-#include "xen/runstate.h"
-#include "xen/sched.h"
+#include "vmm/refresh.h"
+#include "vmm/vcpu.h"
+#include "vmm/vmm.h"
+#include "vmm/xen-ops.h"
+#include "vmm/xen/platform.h"
+#include "vmm/xen/runstate.h"
+#include "vmm/xen/sched.h"
 
 _Static_assert(VMM_MAX_VCPUS == G_MAX_VCPUS, "the guests' vCPU limit");
 _Static_assert(VMM_TESTBOX_RAM_MAX == BOOT_RAM_MAX, "the guests' RAM limit");

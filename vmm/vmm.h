@@ -13,9 +13,9 @@
 #define XRS_VMM_VMM_H
 
 #include <stdint.h>
-#include "config.h"
-#include "error.h"
-#include "vm.h"
+#include "vmm/config.h"
+#include "vmm/error.h"
+#include "vmm/vm.h"
 
 /* 0, or -errno with the reason in @e. */
 int vmm_create(const struct vmm_config *cfg, struct vmm **out, struct vmm_err *e);

@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: MIT
 #include <stddef.h>
-#include "task.h"
-#include "vm.h"
-#include "xen-ops.h"
+#include "vmm/task.h"
+#include "vmm/vm.h"
+#include "vmm/xen-ops.h"
 
 static const struct vmm *vmm_of(const struct xen_vm *x)
 {

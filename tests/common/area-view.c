@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: MIT
 #include <string.h>
 #include <xrs/xen.h>
-#include "area-view.h"
-#include "snapshot.h"
+#include "guest/snapshot.h"
+#include "tests/common/area-view.h"
 
 void area_decode(const uint8_t *p, bool long_mode, struct area_view *v)
 {

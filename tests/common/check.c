@@ -1,4 +1,4 @@
 // SPDX-License-Identifier: MIT
-#include "check.h"
+#include "tests/common/check.h"
 
 atomic_uint check_failures;

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 #include <stdarg.h>
-#include "fake-ioctl.h"
+#include "tests/common/fake-ioctl.h"
 
 int fake_ioctl_fd = -1;
 bool (*fake_ioctl_owns)(int fd);

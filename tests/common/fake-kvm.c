@@ -8,10 +8,10 @@
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
 #include <unistd.h>
-#include "abi.h"
-#include "fake-ioctl.h"
-#include "fake-kvm.h"
-#include "xen/hypercall.h"
+#include "guest/guest-abi.h"
+#include "tests/common/fake-ioctl.h"
+#include "tests/common/fake-kvm.h"
+#include "vmm/xen/hypercall.h"
 
 #define FAKE_KVM_DEV	"/dev/null"
 #define RUN_SIZE	(3 * 4096)
@@ -55,7 +55,7 @@ static bool is_dev_null(int fd)
 }
 
 /*
- * The test box's mapping (boot.c): identity over RAM, but for the window's
+ * The test box's mapping (vmm/guest-boot.c): identity over RAM, but for the window's
  * two pages, which are not adjacent in RAM, so that an area across them
  * shows a split the VMM must follow.
  */

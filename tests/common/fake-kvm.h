@@ -20,7 +20,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
-#include "vmm.h"
+#include "vmm/vmm.h"
 
 #define FAKE_KVM_MAX_FDS	16
 /* What platform_probe needs of KVM_CAP_XEN_HVM: a KVM with CONFIG_KVM_XEN. */

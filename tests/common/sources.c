@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 #include <stdatomic.h>
-#include "sources.h"
+#include "tests/common/sources.h"
 #include "util/hosttime.h"
 
 static uint64_t mono_now(void *opaque)

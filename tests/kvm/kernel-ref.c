@@ -25,7 +25,7 @@
 #include <sys/utsname.h>
 #include <time.h>
 #include <unistd.h>
-#include "kernel-ref.h"
+#include "tests/kvm/kernel-ref.h"
 #include "util/schedstat.h"
 
 void fact(struct facts *o, const char *fmt, ...)

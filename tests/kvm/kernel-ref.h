@@ -11,8 +11,8 @@
 #include <stdint.h>
 #include <fcntl.h>
 #include <xrs/xrs.h>
-#include "abi.h"
-#include "machine.h"
+#include "guest/guest-abi.h"
+#include "vmm/machine.h"
 
 /* What a case did, as facts independent of the clock's exact values. */
 struct facts {

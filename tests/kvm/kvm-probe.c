@@ -10,10 +10,10 @@
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
-#include "abi.h"
-#include "boot.h"
-#include "machine.h"
-#include "xen/hcall-page.h"
+#include "guest/guest-abi.h"
+#include "vmm/guest-boot.h"
+#include "vmm/machine.h"
+#include "vmm/xen/hcall-page.h"
 
 static int run_guest(enum guest_width bits, enum g_program program, const char **why)
 {

@@ -6,8 +6,6 @@ KVM_SRC     := $(wildcard tests/kvm/test_*.c)
 KVM_BIN     := $(KVM_SRC:tests/kvm/%.c=$(KVM_DIR)/%)
 KVM_HARNESS := $(KVM_DIR)/kvmtest.o
 
-$(KVM_DIR)/%.o: CFLAGS += -Iguest -Ivmm -Ilib -Itests/kvm -Itests/common
-
 $(KVM_DIR)/%: $(KVM_DIR)/%.o $(KVM_HARNESS) $(KVM_DIR)/views.o $(TEST_COMMON_OBJ) $(VMM_LIB) $(LIB)
 	@printf "  %-8s %s\n" CC $@
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ -lcmocka $(LDLIBS)

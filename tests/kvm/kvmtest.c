@@ -4,11 +4,11 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-#include "boot.h"
-#include "kvmtest.h"
-#include "stats.h"
-#include "vmm.h"
-#include "xen/hcall-page.h"
+#include "tests/kvm/kvmtest.h"
+#include "vmm/guest-boot.h"
+#include "vmm/vcpu-sample.h"
+#include "vmm/vmm.h"
+#include "vmm/xen/hcall-page.h"
 
 static const struct {
 	unsigned int need;

@@ -17,10 +17,10 @@
 #include <errno.h>
 #include <stdbool.h>
 #include <xrs/xrs.h>
-#include "abi.h"
-#include "xen-abi/xen.h"
-#include "check.h"
-#include "machine.h"
+#include "guest/guest-abi.h"
+#include "tests/common/check.h"
+#include "vmm/machine.h"
+#include "xen-abi/xen-public.h"
 
 #define KT_MAX_VCPUS 8
 

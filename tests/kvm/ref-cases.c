@@ -8,7 +8,7 @@
 #include <pthread.h>
 #include <string.h>
 #include <time.h>
-#include "kernel-ref.h"
+#include "tests/kvm/kernel-ref.h"
 
 #define AREA	(REF_P - 15)		/* 64-bit: entry's flag byte is the first of page 2 */
 #define BIT63	(1ull << 63)

@@ -6,12 +6,12 @@
  */
 #include <string.h>
 #include <time.h>
-#include "kernel-ref.h"
-#include "checks.h"
-#include "stats.h"
-#include "vmm.h"
-#include "views.h"
-#include "xen/runstate.h"
+#include "tests/kvm/kernel-ref.h"
+#include "tests/kvm/views.h"
+#include "vmm/checks.h"
+#include "vmm/vcpu-sample.h"
+#include "vmm/vmm.h"
+#include "vmm/xen/runstate.h"
 
 struct e2e {
 	enum vmm_program program;

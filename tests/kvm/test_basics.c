@@ -6,7 +6,7 @@
  */
 #include <pthread.h>
 #include <string.h>
-#include "kvmtest.h"
+#include "tests/kvm/kvmtest.h"
 
 #define LOOPS 200
 

@@ -16,8 +16,8 @@
 #include <sys/ioctl.h>
 #include <time.h>
 #include <unistd.h>
-#include "clock.h"
-#include "kvmtest.h"
+#include "lib/clock.h"
+#include "tests/kvm/kvmtest.h"
 #include "util/pin.h"
 #include "util/schedstat.h"
 

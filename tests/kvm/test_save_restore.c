@@ -14,12 +14,12 @@
  */
 #include <string.h>
 #include <time.h>
-#include "checks.h"
-#include "kvmtest.h"
-#include "migrate.h"
-#include "stats.h"
+#include "tests/kvm/kvmtest.h"
 #include "util/hosttime.h"
-#include "vmm.h"
+#include "vmm/checks.h"
+#include "vmm/migrate.h"
+#include "vmm/vcpu-sample.h"
+#include "vmm/vmm.h"
 
 #define RUN_S		0.8
 #define GAP_MS		30

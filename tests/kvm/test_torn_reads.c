@@ -22,9 +22,9 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <unistd.h>
-#include "area-view.h"
-#include "kvmtest.h"
-#include "sources.h"
+#include "tests/common/area-view.h"
+#include "tests/common/sources.h"
+#include "tests/kvm/kvmtest.h"
 #include "util/pin.h"
 
 #define PAGE		4096u

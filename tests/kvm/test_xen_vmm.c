@@ -10,12 +10,12 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
-#include "kvmtest.h"
-#include "checks.h"
-#include "stats.h"
-#include "vmm.h"
-#include "views.h"
-#include "xen/runstate.h"
+#include "tests/kvm/kvmtest.h"
+#include "tests/kvm/views.h"
+#include "vmm/checks.h"
+#include "vmm/vcpu-sample.h"
+#include "vmm/vmm.h"
+#include "vmm/xen/runstate.h"
 
 static struct vmm *vm_run(struct vmm_config *cfg, double seconds)
 {

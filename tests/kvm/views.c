@@ -6,8 +6,8 @@
  */
 #include <stdio.h>
 #include <string.h>
-#include "views.h"
-#include "xen/runstate.h"
+#include "tests/kvm/views.h"
+#include "vmm/xen/runstate.h"
 
 static const uint8_t *phys(struct vmm *m, uint64_t va, uint64_t len)
 {

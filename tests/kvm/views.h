@@ -3,8 +3,8 @@
 #define XRS_TEST_VIEWS_H
 
 #include <stdint.h>
-#include "abi.h"
-#include "vmm.h"
+#include "guest/guest-abi.h"
+#include "vmm/vmm.h"
 
 struct views {
 	uint32_t steps[8];	/* syncs seen per vCPU */

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 #include <string.h>
 #include <sys/mman.h>
-#include "harness.h"
+#include "tests/unit/harness.h"
 
 static uint64_t fake_now(void *opaque)
 {

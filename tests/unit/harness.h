@@ -17,8 +17,8 @@
 #include <errno.h>
 #include <stdbool.h>
 #include <xrs/xrs.h>
-#include "area-view.h"
-#include "check.h"
+#include "tests/common/area-view.h"
+#include "tests/common/check.h"
 
 #define PAGE		4096u
 #define SHINFO_GPA	0xc0000000ull			/* selftest region: 3 pages */

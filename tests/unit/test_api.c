@@ -5,7 +5,7 @@
 #include <sys/mount.h>
 #include <sys/wait.h>
 #include <unistd.h>
-#include "harness.h"
+#include "tests/unit/harness.h"
 
 static void xen_hvm_cap_reports_runstate_and_update_flag_only(void **state)
 {

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 /* The guest-area writer's layout rules (spec §6), through the public API. */
 #include <string.h>
-#include "harness.h"
+#include "tests/unit/harness.h"
 
 static uint64_t u64_at(const uint8_t *p)
 {

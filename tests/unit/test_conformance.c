@@ -6,7 +6,7 @@
  * page. "The guest sees" = what the area holds after the vCPU re-enters.
  */
 #include <string.h>
-#include "harness.h"
+#include "tests/unit/harness.h"
 
 #define S_RUNNING	XRS_RUNSTATE_RUNNING
 #define S_RUNNABLE	XRS_RUNSTATE_RUNNABLE

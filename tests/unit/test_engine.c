@@ -2,8 +2,8 @@
 /* The accounting engine alone (lib/engine.c): spec §4's update rule and the
  * arithmetic checks of DATA and ADJUST, as pure functions. */
 #include <string.h>
-#include "harness.h"
-#include "engine.h"
+#include "lib/engine.h"
+#include "tests/unit/harness.h"
 
 enum { RUN = XRS_RUNSTATE_RUNNING, RBL = XRS_RUNSTATE_RUNNABLE,
        BLK = XRS_RUNSTATE_BLOCKED, OFF = XRS_RUNSTATE_OFFLINE };

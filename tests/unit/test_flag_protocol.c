@@ -11,7 +11,7 @@
  * byte put on the wrong page lands at the wrong address and is caught.
  */
 #include <string.h>
-#include "harness.h"
+#include "tests/unit/harness.h"
 
 #define MAX_EVENTS 32
 

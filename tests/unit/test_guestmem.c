@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: MIT
 /* xrs_vm_map_memory: the only way guest memory becomes reachable. */
 #include <string.h>
-#include "harness.h"
-#include "guestmem.h"
+#include "lib/guestmem.h"
+#include "tests/unit/harness.h"
 
 static uint8_t buf[4 * PAGE];
 

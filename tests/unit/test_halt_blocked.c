@@ -11,8 +11,8 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <unistd.h>
-#include "harness.h"
-#include "internal.h"
+#include "lib/internal.h"
+#include "tests/unit/harness.h"
 
 struct src {
 	struct fake fake;

@@ -21,13 +21,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include "fake-kvm.h"
-#include "harness.h"
-#include "vmm.h"
-#include "xen-abi/xen.h"
-#include "xen/hypercall.h"
-#include "xen/platform.h"
-#include "xen/runstate.h"
+#include "tests/common/fake-kvm.h"
+#include "tests/unit/harness.h"
+#include "vmm/vmm.h"
+#include "vmm/xen/hypercall.h"
+#include "vmm/xen/platform.h"
+#include "vmm/xen/runstate.h"
+#include "xen-abi/xen-public.h"
 
 #define NR_VCPUS	2
 #define CR0_PE		(1ull << 0)

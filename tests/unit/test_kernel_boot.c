@@ -10,14 +10,14 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
-#include "harness.h"
+#include "tests/unit/harness.h"
+#include "util/le.h"
 #include "vmm/pc/bzimage.h"
 #include "vmm/pc/linux-boot.h"
 #include "vmm/pc/linux-boot.h"
 #include "vmm/pc/linux-image.h"
 #include "vmm/pc/mptable.h"
 #include "vmm/pc/uart.h"
-#include "util/le.h"
 
 #define MiB		(1ull << 20)
 #define IMG_SIZE	(8 * 4096)

@@ -17,9 +17,9 @@
 #include <sys/ioctl.h>
 #include <time.h>
 #include <unistd.h>
-#include "fake-ioctl.h"
-#include "harness.h"
-#include "clock.h"
+#include "lib/clock.h"
+#include "tests/common/fake-ioctl.h"
+#include "tests/unit/harness.h"
 
 static struct {
 	int64_t offset;			/* kvmclock - CLOCK_MONOTONIC_RAW */

@@ -10,7 +10,7 @@
  * boundary.
  */
 #include <string.h>
-#include "harness.h"
+#include "tests/unit/harness.h"
 
 #define FILL	0xa5
 

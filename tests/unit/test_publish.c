@@ -15,7 +15,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 #include <xrs/stats.h>
-#include "harness.h"
+#include "tests/unit/harness.h"
 #include "util/proc.h"
 
 struct pvm {

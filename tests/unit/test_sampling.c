@@ -10,8 +10,8 @@
  * the lock.
  */
 #include <string.h>
-#include "harness.h"
-#include "internal.h"
+#include "lib/internal.h"
+#include "tests/unit/harness.h"
 
 struct probe {
 	struct fake fake;

@@ -5,7 +5,7 @@
  * show: a state's time over the time of all four states.
  */
 #include <stdint.h>
-#include "harness.h"
+#include "tests/unit/harness.h"
 #include "tools/share.h"
 
 static void steal_is_runnable_over_all_four_states(void **state)

@@ -13,7 +13,7 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
-#include "harness.h"
+#include "tests/unit/harness.h"
 #include "util/hosttime.h"
 #include "util/pin.h"
 #include "util/schedstat.h"

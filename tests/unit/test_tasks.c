@@ -11,9 +11,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-#include "harness.h"
-#include "task.h"
-#include "vmm.h"
+#include "tests/unit/harness.h"
+#include "vmm/task.h"
+#include "vmm/vmm.h"
 
 #define NR_VCPUS	2
 #define ROUNDS		2000

@@ -11,8 +11,8 @@
 #include <stdatomic.h>
 #include <string.h>
 #include <time.h>
-#include "harness.h"
-#include "sources.h"
+#include "tests/common/sources.h"
+#include "tests/unit/harness.h"
 
 #define AREA	(P - 13)	/* 64-bit, split, flag byte on the second page */
 #define ITERS	200000

@@ -13,9 +13,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-#include "fake-ioctl.h"
-#include "harness.h"
-#include "vmm.h"
+#include "tests/common/fake-ioctl.h"
+#include "tests/unit/harness.h"
+#include "vmm/vmm.h"
 
 /* This VM's clock cannot be read. */
 int fake_ioctl(int fd, unsigned long req, void *arg)

@@ -11,14 +11,10 @@ TEST_COMMON_OBJ := $(TEST_COMMON_SRC:%.c=$(BUILD)/%.o)
 FAKE_IOCTL_OBJ  := $(BUILD)/tests/common/fake-ioctl.o
 # A whole fake KVM under the VMM: also -Wl,--wrap=mmap, and the VMM linked.
 FAKE_KVM_OBJ    := $(BUILD)/tests/common/fake-kvm.o $(FAKE_IOCTL_OBJ)
-$(BUILD)/tests/common/%.o: CFLAGS += -Itests/common -Iguest
-$(BUILD)/tests/common/fake-kvm.o: CFLAGS += -Ivmm
 UNIT_HARNESS  := $(UNIT_DIR)/harness.o $(TEST_COMMON_OBJ)
 # Tests with threads: these also run under TSan (make check).
 UNIT_THREADED := $(UNIT_DIR)/test_threads $(UNIT_DIR)/test_steal_schedstat \
 		 $(UNIT_DIR)/test_vmm_errors $(UNIT_DIR)/test_tasks $(UNIT_DIR)/test_liveness
-
-$(UNIT_DIR)/%.o: CFLAGS += -Ilib -Itests/unit -Itests/common
 
 $(UNIT_DIR)/%: $(UNIT_DIR)/%.o $(UNIT_HARNESS) $(LIB)
 	@printf "  %-8s %s\n" CC $@
@@ -47,7 +43,6 @@ $(UNIT_DIR)/test_kvmclock: $(UNIT_DIR)/test_kvmclock.o $(FAKE_IOCTL_OBJ) $(UNIT_
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ -lcmocka $(LDLIBS)
 
 # The VMM's error channel, without KVM (a fake KVM_GET_CLOCK too).
-$(UNIT_DIR)/test_vmm_errors.o: CFLAGS += -Ivmm -Iguest
 $(UNIT_DIR)/test_vmm_errors: LDFLAGS += -Wl,--wrap=ioctl
 $(UNIT_DIR)/test_vmm_errors: $(UNIT_DIR)/test_vmm_errors.o $(FAKE_IOCTL_OBJ) $(UNIT_HARNESS) \
 			     $(VMM_LIB) $(LIB)
@@ -56,7 +51,6 @@ $(UNIT_DIR)/test_vmm_errors: $(UNIT_DIR)/test_vmm_errors.o $(FAKE_IOCTL_OBJ) $(U
 
 # The hypercall dispatcher's rules, on a VM vmm_create makes over the fake KVM
 # (its ioctls and kvm_run, fuzz/fuzz_hypercall.c's too).
-$(UNIT_DIR)/test_hypercall_rules.o: CFLAGS += -Ivmm -Iguest
 $(UNIT_DIR)/test_hypercall_rules: LDFLAGS += -Wl,--wrap=ioctl,--wrap=mmap
 $(UNIT_DIR)/test_hypercall_rules: $(UNIT_DIR)/test_hypercall_rules.o $(FAKE_KVM_OBJ) \
 				  $(UNIT_HARNESS) $(VMM_LIB) $(LIB)
@@ -64,7 +58,6 @@ $(UNIT_DIR)/test_hypercall_rules: $(UNIT_DIR)/test_hypercall_rules.o $(FAKE_KVM_
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ -lcmocka $(LDLIBS)
 
 # Work for another vCPU's thread (vmm/task.c), on a VM assembled by hand.
-$(UNIT_DIR)/test_tasks.o: CFLAGS += -Ivmm -Iguest
 $(UNIT_DIR)/test_tasks: $(UNIT_DIR)/test_tasks.o $(UNIT_HARNESS) $(VMM_LIB) $(LIB)
 	@printf "  %-8s %s\n" CC $@
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ -lcmocka $(LDLIBS)
@@ -85,8 +78,10 @@ unit-deps:
 	@sh scripts/setup libcmocka-dev
 
 $(UNIT_BIN:%=%.o) $(UNIT_THREADED:%=%.o): | unit-deps
-# No two modules of vmm/ depend on each other, however indirectly.
+# Every source its own name, every include by path from the top; no two
+# modules of vmm/ depend on each other, however indirectly.
 test-unit: $(UNIT_BIN)
+	@sh scripts/include-paths
 	@sh scripts/include-cycles vmm
 	@sh tests/run-suite unit $(UNIT_BIN)
 
@@ -94,7 +89,6 @@ test-unit-threaded: $(UNIT_THREADED)
 	@sh tests/run-suite unit-tsan $(UNIT_THREADED)
 
 # The Linux boot protocol and the PC pieces: pure parts of the VMM.
-$(UNIT_DIR)/test_kernel_boot.o: CFLAGS += -Ivmm
 $(UNIT_DIR)/test_kernel_boot: $(UNIT_DIR)/test_kernel_boot.o $(UNIT_HARNESS) $(VMM_LIB) $(LIB)
 	@printf "  %-8s %s\n" CC $@
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ -lcmocka $(LDLIBS)

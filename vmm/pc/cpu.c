@@ -2,7 +2,7 @@
 #include <errno.h>
 #include <string.h>
 #include <sys/ioctl.h>
-#include "kvm.h"
+#include "vmm/kvm.h"
 #include "vmm/pc/cpu.h"
 
 /* The TSC first: KVM's TSC deadline is relative to it. */

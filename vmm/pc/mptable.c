@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: MIT
 #include <errno.h>
 #include <string.h>
-#include "pc/mptable.h"
 #include "util/le.h"
+#include "vmm/pc/mptable.h"
 
 #define FLOATING_SIZE	16
 #define HEADER_SIZE	44

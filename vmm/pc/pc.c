@@ -5,9 +5,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
-#include "kvm.h"
-#include "memory.h"
 #include "util/hosttime.h"
+#include "vmm/kvm.h"
+#include "vmm/memory.h"
 #include "vmm/pc/linux-boot.h"
 #include "vmm/pc/linux-image.h"
 #include "vmm/pc/mptable.h"

@@ -15,7 +15,7 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <linux/kvm.h>
-#include "error.h"
+#include "vmm/error.h"
 #include "vmm/pc/uart.h"
 
 /* ttyS0 as the console, the i8042 reset for reboot, no PCI or ACPI to probe. */

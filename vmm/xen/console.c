@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: MIT
 #include <stdio.h>
-#include "xen/console.h"
-#include "xen/hcall.h"
-#include "xen/xen.h"
+#include "vmm/xen/console.h"
+#include "vmm/xen/hcall.h"
+#include "vmm/xen/xen-vm.h"
 
 /* A guest's console line is at most this long in one call, as in Xen. */
 #define CONSOLE_MAX	4096

@@ -3,9 +3,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
-#include "xen-abi/xen.h"
-#include "xen/cpuid.h"
-#include "xen/version.h"
+#include "vmm/xen/cpuid.h"
+#include "vmm/xen/version.h"
+#include "xen-abi/xen-public.h"
 
 enum {
 	CPUID_HV_BASE = 0x40000000,	/* signature, highest leaf */

@@ -4,8 +4,8 @@
 #define XRS_VMM_XEN_CPUID_H
 
 #include <stdint.h>
-#include "error.h"
-#include "kvm.h"
+#include "vmm/error.h"
+#include "vmm/kvm.h"
 
 enum xen_cpuid_flags {
 	XEN_CPUID_NO_X2APIC = 1 << 0,	/* no in-kernel APIC to back it */

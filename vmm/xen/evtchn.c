@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: MIT
 #include <errno.h>
 #include <sys/ioctl.h>
-#include "xen/evtchn.h"
-#include "xen/hcall.h"
-#include "xen/xen.h"
+#include "vmm/xen/evtchn.h"
+#include "vmm/xen/hcall.h"
+#include "vmm/xen/xen-vm.h"
 
 /* 2-level event channels in shared_info (64-bit layout). */
 #define SHINFO_PENDING		0x800

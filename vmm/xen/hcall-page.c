@@ -3,11 +3,11 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <xrs/abi.h>
-#include "abi.h"
-#include "xen-abi/xen.h"
-#include "xen/hcall-page.h"
-#include "xen/runstate.h"
-#include "xen/xen.h"
+#include "guest/guest-abi.h"
+#include "vmm/xen/hcall-page.h"
+#include "vmm/xen/runstate.h"
+#include "vmm/xen/xen-vm.h"
+#include "xen-abi/xen-public.h"
 
 /* Each stub: mov $nr, %eax; out %eax, $G_PORT_HCALL; ret; then int3s. */
 enum {

@@ -11,9 +11,9 @@
 
 #include <stdbool.h>
 #include <stdint.h>
-#include "error.h"
-#include "kvm.h"
-#include "memory.h"
+#include "vmm/error.h"
+#include "vmm/kvm.h"
+#include "vmm/memory.h"
 
 struct xen_vcpu;
 

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
-#include "gva.h"
-#include "xen/hcall.h"
-#include "xen/xen.h"
+#include "vmm/gva.h"
+#include "vmm/xen/hcall.h"
+#include "vmm/xen/xen-vm.h"
 
 uint64_t hcall_arg(const struct hcall *h, int i)
 {

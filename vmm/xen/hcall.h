@@ -9,7 +9,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
-#include "xen-abi/xen.h"
+#include "xen-abi/xen-public.h"
 
 struct xen_vcpu;
 

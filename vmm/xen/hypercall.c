@@ -1,15 +1,15 @@
 // SPDX-License-Identifier: MIT
 #include <stdio.h>
 #include <string.h>
-#include "xen/console.h"
-#include "xen/evtchn.h"
-#include "xen/hcall.h"
-#include "xen/hypercall.h"
-#include "xen/platform.h"
-#include "xen/runstate.h"
-#include "xen/sched.h"
-#include "xen/version.h"
-#include "xen/xen.h"
+#include "vmm/xen/console.h"
+#include "vmm/xen/evtchn.h"
+#include "vmm/xen/hcall.h"
+#include "vmm/xen/hypercall.h"
+#include "vmm/xen/platform.h"
+#include "vmm/xen/runstate.h"
+#include "vmm/xen/sched.h"
+#include "vmm/xen/version.h"
+#include "vmm/xen/xen-vm.h"
 
 #define ARRAY_SIZE(a)		(sizeof(a) / sizeof((a)[0]))
 #define CR0_PE			1ull

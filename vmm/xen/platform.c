@@ -2,11 +2,11 @@
 #include <errno.h>
 #include <string.h>
 #include <sys/ioctl.h>
-#include "xen/evtchn.h"
-#include "xen/hcall.h"
-#include "xen/platform.h"
-#include "xen/runstate.h"
-#include "xen/xen.h"
+#include "vmm/xen/evtchn.h"
+#include "vmm/xen/hcall.h"
+#include "vmm/xen/platform.h"
+#include "vmm/xen/runstate.h"
+#include "vmm/xen/xen-vm.h"
 
 /* What Linux needs from KVM's Xen support: the hypercalls, shared_info, events. */
 #define NEEDED	(KVM_XEN_HVM_CONFIG_INTERCEPT_HCALL | KVM_XEN_HVM_CONFIG_SHARED_INFO | \

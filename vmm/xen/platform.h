@@ -14,10 +14,10 @@
 
 #include <stdint.h>
 #include <linux/kvm.h>
-#include "error.h"
-#include "xen/xen.h"
+#include "vmm/error.h"
+#include "vmm/xen/xen-vm.h"
 
-/* Its state: struct xen_platform in struct xen_vm, xen_vcpu.vcpu_info (xen.h). */
+/* Its state: struct xen_platform in struct xen_vm, xen_vcpu.vcpu_info (xen-vm.h). */
 struct hcall;
 
 /* Can KVM carry it? 0, or -EOPNOTSUPP with the reason in @e. */

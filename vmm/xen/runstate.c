@@ -2,9 +2,9 @@
 #include <errno.h>
 #include <string.h>
 #include <xrs/abi.h>
-#include "xen/hcall.h"
-#include "xen/runstate.h"
-#include "xen/xen.h"
+#include "vmm/xen/hcall.h"
+#include "vmm/xen/runstate.h"
+#include "vmm/xen/xen-vm.h"
 
 #define WINDOW_SIZE	(2 * MEM_PAGE)
 

@@ -18,9 +18,9 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include <linux/kvm.h>
-#include "error.h"
+#include "vmm/error.h"
 
-/* Its state: struct xen_runstate_vcpu (xen.h). */
+/* Its state: struct xen_runstate_vcpu (xen-vm.h). */
 struct hcall;
 struct xen_vm;
 struct xen_vcpu;

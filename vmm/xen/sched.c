@@ -2,10 +2,10 @@
 #include <sched.h>
 #include <stdio.h>
 #include "util/hosttime.h"
-#include "xen/hcall.h"
-#include "xen/runstate.h"
-#include "xen/sched.h"
-#include "xen/xen.h"
+#include "vmm/xen/hcall.h"
+#include "vmm/xen/runstate.h"
+#include "vmm/xen/sched.h"
+#include "vmm/xen/xen-vm.h"
 
 /*
  * Like Xen, the target goes offline when it actually stops, on its own

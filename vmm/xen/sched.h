@@ -10,7 +10,7 @@
 
 #include <stdint.h>
 
-/* Its state is struct xen_sched_vcpu (xen.h), under the vCPU's lock. */
+/* Its state is struct xen_sched_vcpu (xen-vm.h), under the vCPU's lock. */
 struct hcall;
 struct xen_vcpu;
 

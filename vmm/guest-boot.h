@@ -4,15 +4,15 @@
  * GDT in RAM, the boot parameters, and each vCPU started in 64-bit long
  * mode or 32-bit protected mode at the image's entry.
  */
-#ifndef XRS_VMM_BOOT_H
-#define XRS_VMM_BOOT_H
+#ifndef XRS_VMM_GUEST_BOOT_H
+#define XRS_VMM_GUEST_BOOT_H
 
 #include <stdint.h>
-#include "abi.h"
-#include "config.h"
-#include "error.h"
-#include "kvm.h"
-#include "memory.h"
+#include "guest/guest-abi.h"
+#include "vmm/config.h"
+#include "vmm/error.h"
+#include "vmm/kvm.h"
+#include "vmm/memory.h"
 
 /* RAM the test guests need for @nr_vcpus, and the 2 MiB-rounded default. */
 uint64_t boot_ram_min(uint32_t nr_vcpus);

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 #include <stdarg.h>
 #include <string.h>
-#include "xen/xen.h"
+#include "vmm/xen/xen-vm.h"
 
 void xen_fail(struct xen_vcpu *v, const char *fmt, ...)
 {

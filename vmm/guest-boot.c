@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: MIT
 #include <errno.h>
 #include <string.h>
-#include "boot.h"
-#include "guest-image.h"
 #include "util/align.h"
+#include "vmm/guest-boot.h"
+#include "vmm/guest-image.h"
 
 /* Page-table entry bits. */
 enum {

@@ -15,9 +15,9 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/time.h>
-#include "boot.h"
-#include "kvmtest.h"
+#include "tests/kvm/kvmtest.h"
 #include "util/hosttime.h"
+#include "vmm/guest-boot.h"
 
 #define IDLE_NS		(2000 * 1000 * 1000ull)	/* the guest idles this long */
 /*

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
-#include "runstate.h"
-#include "snapshot.h"
+#include "guest/guest-runstate.h"
+#include "guest/snapshot.h"
 
 uint64_t rs_sum(const struct rs_view *v)
 {

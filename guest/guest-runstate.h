@@ -7,7 +7,7 @@
 #ifndef XRS_GUEST_RUNSTATE_H
 #define XRS_GUEST_RUNSTATE_H
 
-#include "lib.h"
+#include "guest/lib.h"
 
 /* Linux's xen_get_runstate_snapshot, for either layout. */
 void rs_read(const volatile uint8_t *area, int long_mode, struct rs_view *v);

@@ -10,8 +10,8 @@
  * Locks: a vCPU's lock (the VMM's, lent through @lock) before the
  * platform's lock (xen_platform.lock) and libxrs's.
  */
-#ifndef XRS_VMM_XEN_XEN_H
-#define XRS_VMM_XEN_XEN_H
+#ifndef XRS_VMM_XEN_XEN_VM_H
+#define XRS_VMM_XEN_XEN_VM_H
 
 #include <pthread.h>
 #include <stdatomic.h>
@@ -19,8 +19,8 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <xrs/xrs.h>
-#include "kvm.h"
-#include "memory.h"
+#include "vmm/kvm.h"
+#include "vmm/memory.h"
 
 #define XEN_MAX_PORTS	1024
 #define XEN_NR_VIRQS	24		/* Xen's NR_VIRQS */

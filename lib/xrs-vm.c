@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 #include <errno.h>
 #include <stdlib.h>
-#include "internal.h"
+#include "lib/internal.h"
 
 static int resolve_backend(const struct xrs_vm_params *p, enum xrs_backend *out)
 {

@@ -2,7 +2,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <unistd.h>
-#include "internal.h"
+#include "lib/internal.h"
 #include "util/hosttime.h"
 #include "util/schedstat.h"
 

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 /* The guests' entry after entry64.S/entry32.S: run the program asked for. */
-#include "programs.h"
+#include "guest/programs.h"
 
 void guest_main(struct g_bootinfo *boot, uint32_t id);
 void guest_main(struct g_bootinfo *boot, uint32_t id)

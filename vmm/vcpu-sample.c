@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: MIT
 #include <string.h>
-#include "abi.h"
-#include "stats.h"
-#include "vmm.h"
-#include "xen/runstate.h"
+#include "guest/guest-abi.h"
+#include "vmm/vcpu-sample.h"
+#include "vmm/vmm.h"
+#include "vmm/xen/runstate.h"
 
 /* The upper edge of the bucket holding percentile @pct of the guest's area ages. */
 static uint64_t age_percentile(const struct g_report *r, uint64_t total, double pct)

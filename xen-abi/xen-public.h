@@ -8,8 +8,8 @@
  *
  * Freestanding: the 32- and 64-bit guests include it too.
  */
-#ifndef XRS_XEN_ABI_XEN_H
-#define XRS_XEN_ABI_XEN_H
+#ifndef XRS_XEN_ABI_XEN_PUBLIC_H
+#define XRS_XEN_ABI_XEN_PUBLIC_H
 
 #include <xrs/xen.h>
 
@@ -100,4 +100,4 @@
 #define XEN_CPUID_BASE		0x40000000u
 #define XEN_CPUID_SIGNATURE	"XenVMMXenVMM"
 
-#endif /* XRS_XEN_ABI_XEN_H */
+#endif /* XRS_XEN_ABI_XEN_PUBLIC_H */

@@ -4,8 +4,8 @@
  * terms (the guests' reports are decoded here, so tools never read the
  * guest ABI).
  */
-#ifndef XRS_VMM_STATS_H
-#define XRS_VMM_STATS_H
+#ifndef XRS_VMM_VCPU_SAMPLE_H
+#define XRS_VMM_VCPU_SAMPLE_H
 
 #include <stdbool.h>
 #include <stdint.h>
