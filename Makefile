@@ -128,12 +128,10 @@ $(TOOLS_FEATURES): FORCE
 	@echo '$(TOOLS_FEATURES_TEXT)' | cmp -s - $@ 2>/dev/null || echo '$(TOOLS_FEATURES_TEXT)' > $@
 
 # xrs run drives the VMM; the reading tools (list, stat, top, export,
-# timeline and what they use) read published files only: they are built
-# without vmm/ on the include path, and the proof below holds them to it.
+# timeline and what they use) read published files only: the proof below
+# holds them to it.
 TOOLS_RUN_SRC := tools/run.c tools/run-opts.c tools/output.c tools/proc-cpu.c
 TOOLS_READ_OBJ := $(filter-out $(TOOLS_RUN_SRC:%.c=$(BUILD)/%.o),$(TOOLS_OBJ))
-$(BUILD)/tools/%.o: CFLAGS += -Itools
-$(TOOLS_RUN_SRC:%.c=$(BUILD)/%.o): CFLAGS += -Ivmm
 $(BUILD)/tools/main.o $(BUILD)/tools/main-read.o: CFLAGS += -DXRS_WITH_TOP=$(TOP_ON) \
 							    -DXRS_WITH_EXPORT=$(EXPORT_ON)
 $(BUILD)/tools/main-read.o: CFLAGS += -DXRS_WITH_RUN=0

@@ -4,7 +4,7 @@
 #include <stdlib.h>
 #include <sys/socket.h>
 #include <time.h>
-#include "deadline.h"
+#include "tools/deadline.h"
 #include "util/hosttime.h"
 
 struct conn {

@@ -22,11 +22,11 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
-#include "deadline.h"
-#include "commands.h"
-#include "options.h"
-#include "print.h"
-#include "statsfile.h"
+#include "tools/commands.h"
+#include "tools/deadline.h"
+#include "tools/options.h"
+#include "tools/print.h"
+#include "tools/statsfile.h"
 
 #define MAX_VMS		1024
 #define TEXTFILE_NAME	"xrs.prom"

@@ -4,10 +4,10 @@
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
-#include "commands.h"
-#include "options.h"
-#include "print.h"
-#include "statsfile.h"
+#include "tools/commands.h"
+#include "tools/options.h"
+#include "tools/print.h"
+#include "tools/statsfile.h"
 
 #define MAX_VMS	1024
 

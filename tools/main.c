@@ -3,7 +3,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <xrs/xrs.h>
-#include "commands.h"
+#include "tools/commands.h"
 
 /*
  * xrs top needs ncursesw and xrs export libmicrohttpd; the Makefile builds

@@ -9,7 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include "options.h"
+#include "tools/options.h"
 #include "util/run-dir.h"
 
 /* @s on one line, whatever it holds: control bytes as \xHH. */

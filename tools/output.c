@@ -2,8 +2,8 @@
 /* Samples of a running VM, as a table (xl vcpu-list style) or JSON lines. */
 #include <inttypes.h>
 #include <string.h>
-#include "output.h"
-#include "print.h"
+#include "tools/output.h"
+#include "tools/print.h"
 #include "tools/share.h"
 
 static const char *const state_names[] = { "running", "runnable", "blocked", "offline" };

@@ -9,7 +9,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
-#include "config.h"
+#include "vmm/config.h"
 #include "vmm/vcpu-sample.h"
 
 /* A sample of a VM: one vmm_vcpu_sample per vCPU. */

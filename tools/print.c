@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 /* JSON strings and backend names, for xrs run and the reading tools alike. */
-#include "print.h"
+#include "tools/print.h"
 
 const char *backend_name(enum xrs_backend b)
 {

@@ -5,7 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-#include "proc-cpu.h"
+#include "tools/proc-cpu.h"
 
 /* utime, stime and guest_time of this process, from /proc/self/stat. */
 int proc_cpu_read(struct proc_cpu *c)

@@ -5,13 +5,13 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-#include "options.h"
-#include "run-opts.h"
+#include "tools/options.h"
+#include "tools/run-opts.h"
 #include "util/stats-name.h"
-#include "vmm.h"
 #include "vmm/pc/layout.h"
 #include "vmm/pc/mptable.h"
 #include "vmm/pc/pc.h"
+#include "vmm/vmm.h"
 
 static int usage(FILE *f, int status)
 {

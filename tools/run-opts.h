@@ -5,7 +5,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
-#include "config.h"
+#include "vmm/config.h"
 #include "vmm/pc/linux-image.h"
 
 struct run_opts {

@@ -6,15 +6,15 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
-#include "checks.h"
-#include "migrate.h"
-#include "run-opts.h"
-#include "commands.h"
-#include "output.h"
-#include "proc-cpu.h"
+#include "tools/commands.h"
+#include "tools/output.h"
+#include "tools/proc-cpu.h"
+#include "tools/run-opts.h"
 #include "util/hosttime.h"
-#include "status.h"
-#include "vmm.h"
+#include "vmm/checks.h"
+#include "vmm/migrate.h"
+#include "vmm/status.h"
+#include "vmm/vmm.h"
 
 static double mono_s(void)
 {

@@ -7,11 +7,11 @@
 #include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
-#include "commands.h"
-#include "options.h"
-#include "print.h"
-#include "statsfile.h"
+#include "tools/commands.h"
+#include "tools/options.h"
+#include "tools/print.h"
 #include "tools/share.h"
+#include "tools/statsfile.h"
 
 static int usage(FILE *f, int status)
 {

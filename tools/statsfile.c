@@ -13,7 +13,7 @@
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
-#include "statsfile.h"
+#include "tools/statsfile.h"
 #include "util/hosttime.h"
 #include "util/msg.h"
 #include "util/proc.h"

@@ -20,9 +20,9 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
-#include "commands.h"
-#include "options.h"
-#include "statsfile.h"
+#include "tools/commands.h"
+#include "tools/options.h"
+#include "tools/statsfile.h"
 #include "util/hosttime.h"
 
 #define POLL_NS		2000000ull	/* 2 ms: a ring holds 512 transitions */

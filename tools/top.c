@@ -21,10 +21,10 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
-#include "commands.h"
-#include "options.h"
-#include "statsfile.h"
+#include "tools/commands.h"
+#include "tools/options.h"
 #include "tools/share.h"
+#include "tools/statsfile.h"
 #include "util/hosttime.h"
 
 #define MAX_VMS		64

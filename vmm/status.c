@@ -3,8 +3,8 @@
 #include <errno.h>
 #include <pthread.h>
 #include <stdio.h>
-#include "pc/pc.h"
-#include "status.h"
+#include "vmm/pc/pc.h"
+#include "vmm/status.h"
 
 bool vmm_failed(struct vmm *m)
 {
