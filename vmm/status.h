@@ -11,8 +11,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include <xrs/xrs.h>
-#include "error.h"
-#include "vm.h"
+#include "vmm/error.h"
+#include "vmm/vm.h"
 
 /* A vCPU failed (the VM then stops): any thread, any time. */
 bool vmm_failed(struct vmm *m);
