@@ -51,7 +51,8 @@ $(DIST_A): $(PIC_OBJ)
 # LIBDIR and INCLUDEDIR: one built earlier would keep the PREFIX of
 # whichever make made it first.
 PC_SED := -e 's|@PREFIX@|$(PREFIX)|' -e 's|@LIBDIR@|$(LIBDIR)|' \
-	  -e 's|@INCLUDEDIR@|$(INCLUDEDIR)|' -e 's|@VERSION@|$(XRS_VER)|'
+	  -e 's|@INCLUDEDIR@|$(INCLUDEDIR)|' -e 's|@VERSION@|$(XRS_VER)|' \
+	  -e 's|@BPF_LIBS@|$(if $(filter 1,$(BPF_ON)), $(strip $(shell $(PKG_CONFIG) --libs --static libbpf 2>/dev/null || echo -lbpf)))|'
 
 .PHONY: dist install uninstall abi-check abi-baseline
 dist: $(SO_FILE) $(DIST_A) $(XRS_BIN)
