@@ -258,7 +258,13 @@ $(BUILD)/bench/hotpath: $(BUILD)/bench/hotpath.o $(LIB)
 	@printf "  %-8s %s\n" CC $@
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
+# The sched_switch program's cost per host switch (not KVM: runs here).
+$(BUILD)/bench/preempt.o: CFLAGS += -DXRS_WITH_BPF=$(BPF_ON)
+$(BUILD)/bench/preempt: $(BUILD)/bench/preempt.o $(LIB)
+	@printf "  %-8s %s\n" CC $@
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
 .PHONY: bench
-bench: $(BUILD)/bench/hotpath $(BUILD)/xrs $(BUILD)/tests/kvm/kvm-probe $(OPS_PUBLISHER)
+bench: $(BUILD)/bench/preempt $(BUILD)/bench/hotpath $(BUILD)/xrs $(BUILD)/tests/kvm/kvm-probe $(OPS_PUBLISHER)
 	@bench/run $(BUILD)/bench/hotpath $(BUILD)/xrs $(BUILD)/tests/kvm/kvm-probe
 	@bench/export-fleet $(BUILD)/xrs $(OPS_PUBLISHER)
