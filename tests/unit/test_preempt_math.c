@@ -9,6 +9,7 @@
 #include <string.h>
 #include <xrs/stats.h>
 #include "harness.h"
+#include "util/hosttime.h"
 #include "preempt.h"
 
 static void buckets_split_1us_to_10s_in_powers_of_two(void **state)
@@ -78,7 +79,7 @@ static void the_snapshot_reader_never_mixes_two_writes(void **state)
 {
 	struct preempt_snap snap;
 	pthread_t th;
-	uint64_t rd = 0, last = 0;
+	uint64_t rd = 0, last = 0, deadline;
 	unsigned long reads = 0, again = 0;
 	int i;
 
@@ -86,7 +87,9 @@ static void the_snapshot_reader_never_mixes_two_writes(void **state)
 	memset(&fake, 0, sizeof(fake));
 	fake_write(&fake.slot, 0);
 	assert_int_equal(pthread_create(&th, NULL, writer, NULL), 0);
-	while (atomic_load(&fake.writes) < 200000 && reads < 50000000) {
+	/* Until enough of both, or 10 s (two CPUs shared with others: either may wait). */
+	for (deadline = mono_ns() + 10000000000ull;
+	     (atomic_load(&fake.writes) < 100000 || reads < 10000) && mono_ns() < deadline;) {
 		if (preempt_read(&fake.slot, &snap, 1000)) {
 			again++;
 			continue;

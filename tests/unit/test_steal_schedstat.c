@@ -59,16 +59,6 @@ static void hog_stop(struct hog *h)
 	pthread_join(h->th, NULL);
 }
 
-static struct xrs_vm *default_vm(struct xrs_vcpu **v)
-{
-	struct xrs_vm_params p = { .vm_fd = -1, .backend = XRS_BACKEND_USER };
-	struct xrs_vm *vm;
-
-	assert_int_equal(xrs_vm_create(&p, &vm), 0);
-	assert_int_equal(xrs_vcpu_create(vm, 0, -1, v), 0);
-	return vm;
-}
-
 static struct {
 	struct xrs_vcpu *v;
 	pid_t tid;
