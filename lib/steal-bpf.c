@@ -8,13 +8,13 @@
  * schedstat source (steal.c) as before, with the reason kept as a phrase.
  */
 #include <errno.h>
-#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 #include "internal.h"
 #include "preempt.h"
+#include "util/schedstat.h"
 
 XRS_STATIC_ASSERT(PREEMPT_BUCKETS == XRS_STATS_READY_BUCKETS, "the file keeps every bucket");
 
@@ -74,16 +74,14 @@ void vm_preempt_teardown(struct xrs_vm *vm)
 /* The calling thread's run delay and pcount, from its schedstat. */
 static int own_schedstat(uint64_t *rd, uint64_t *pcount)
 {
-	char path[64], buf[96];
 	unsigned long long cpu, d, n;
+	int fd = schedstat_open(0);
+	char buf[96];
 	ssize_t len;
-	int fd;
 
-	snprintf(path, sizeof(path), "/proc/self/task/%d/schedstat", gettid());
-	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
-		return -errno;
-	len = read(fd, buf, sizeof(buf) - 1);
+		return fd;
+	len = pread(fd, buf, sizeof(buf) - 1, 0);
 	close(fd);
 	if (len <= 0)
 		return -EIO;
