@@ -110,7 +110,8 @@ test-lib: dist $(BUILD)/tests/kvm/kvm-probe | lib-test-deps
 DEB_DIR := $(BUILD)/deb
 # make deb installs nothing (dpkg-buildpackage checks debian/control's
 # Build-Depends); make test-deb installs what it lacks, then builds.
-DEB_DEBS := debhelper dpkg-dev lintian mandoc pkg-config libmicrohttpd-dev libncurses-dev
+DEB_DEBS := debhelper dpkg-dev lintian mandoc pkg-config libmicrohttpd-dev libncurses-dev \
+	    $(BPF_DEBS)
 .PHONY: deb deb-deps test-deb
 deb-deps:
 	@sh scripts/setup $(DEB_DEBS)
