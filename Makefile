@@ -53,11 +53,37 @@ CFLAGS  += -fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=all
 LDFLAGS += -fsanitize=fuzzer,address,undefined
 endif
 
+# The preemption source (bpf/, docs/preempt-source.md): a CO-RE program on
+# sched_switch, built where clang targets BPF and bpftool and libbpf are
+# found (WITH_BPF=auto), or as WITH_BPF=0|1 says. vmlinux.h is dumped from
+# this machine's kernel BTF into the build, and the program linked into
+# libxrs as a bpftool skeleton; without it libxrs says "not built with BPF"
+# (lib/preempt-none.c) and reads schedstat as before.
+PKG_CONFIG ?= pkg-config
+WITH_BPF ?= auto
+BPF_CLANG ?= clang
+BPFTOOL   ?= $(or $(shell command -v bpftool 2>/dev/null),$(wildcard /usr/sbin/bpftool))
+BTF_FILE  ?= /sys/kernel/btf/vmlinux
+ifeq ($(WITH_BPF),auto)
+BPF_ON := $(shell echo 'int x;' | $(BPF_CLANG) -target bpf -x c -c -o /dev/null - >/dev/null 2>&1 && \
+		  test -n "$(BPFTOOL)" && test -r $(BTF_FILE) && \
+		  $(PKG_CONFIG) --exists libbpf >/dev/null 2>&1 && echo 1 || echo 0)
+else
+BPF_ON := $(if $(filter 1,$(WITH_BPF)),1,0)
+endif
+BPF_DIR := $(BUILD)/bpf
+BPF_SKEL := $(BPF_DIR)/preempt.skel.h
+BPF_DEBS := clang libbpf-dev bpftool
+
 # util/: host utilities (time, schedstat, pinning) for every part; linked
 # into libxrs, which needs some of them, and so into everything else.
-LIB_SRC := $(wildcard lib/*.c) $(wildcard util/*.c)
+LIB_SRC := $(filter-out lib/preempt-$(if $(filter 1,$(BPF_ON)),none,load).c, \
+			$(wildcard lib/*.c)) $(wildcard util/*.c)
 LIB_OBJ := $(LIB_SRC:%.c=$(BUILD)/%.o)
 LIB     := $(BUILD)/libxrs.a
+ifeq ($(BPF_ON),1)
+LDLIBS  += $(shell $(PKG_CONFIG) --libs libbpf 2>/dev/null || echo -lbpf)
+endif
 
 all: $(LIB)
 
@@ -65,6 +91,27 @@ $(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)
 	@printf "  %-8s %s\n" CC $@
 	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) -c -o $@ $<
+
+# The program: vmlinux.h from the kernel's BTF, the object through bpftool
+# gen object (which drops its DWARF), then the skeleton libxrs includes.
+$(BPF_DIR)/vmlinux.h:
+	@mkdir -p $(dir $@)
+	@printf "  %-8s %s\n" BTF $@
+	$(Q)$(BPFTOOL) btf dump file $(BTF_FILE) format c > $@.tmp && mv $@.tmp $@
+$(BPF_DIR)/preempt.bpf.o: bpf/preempt.bpf.c bpf/preempt-map.h $(BPF_DIR)/vmlinux.h
+	@printf "  %-8s %s\n" BPF $@
+	$(Q)$(BPF_CLANG) -g -O2 -Wall -Werror -target bpf -D__TARGET_ARCH_x86 \
+		-I$(BPF_DIR) -I. -c -o $@ bpf/preempt.bpf.c
+$(BPF_DIR)/preempt.o: $(BPF_DIR)/preempt.bpf.o
+	$(Q)$(BPFTOOL) gen object $@ $<
+$(BPF_SKEL): $(BPF_DIR)/preempt.o
+	@printf "  %-8s %s\n" SKEL $@
+	$(Q)$(BPFTOOL) gen skeleton $< name preempt_bpf > $@.tmp && mv $@.tmp $@
+# Every build of lib/preempt-load.c (plain, PIC, traced) includes the skeleton.
+$(BUILD)/lib/preempt-load.o $(BUILD)/dist/pic/lib/preempt-load.o \
+	$(BUILD)/tests/unit/trace/lib/preempt-load.o: $(BPF_SKEL)
+$(BUILD)/lib/preempt-load.o $(BUILD)/dist/pic/lib/preempt-load.o \
+	$(BUILD)/tests/unit/trace/lib/preempt-load.o: CFLAGS += -I$(BPF_DIR)
 
 $(LIB): $(LIB_OBJ)
 	@rm -f $@
@@ -112,7 +159,7 @@ TOP_CFLAGS  := $(if $(filter 1,$(TOP_ON)),$(shell $(PKG_CONFIG) --cflags ncurses
 TOP_LIBS    := $(if $(filter 1,$(TOP_ON)),$(shell $(PKG_CONFIG) --libs ncursesw 2>/dev/null))
 EXPORT_CFLAGS := $(if $(filter 1,$(EXPORT_ON)),$(shell $(PKG_CONFIG) --cflags libmicrohttpd 2>/dev/null))
 EXPORT_LIBS := $(if $(filter 1,$(EXPORT_ON)),$(shell $(PKG_CONFIG) --libs libmicrohttpd 2>/dev/null))
-TOOLS_DEBS  := pkg-config libncurses-dev libmicrohttpd-dev
+TOOLS_DEBS  := pkg-config libncurses-dev libmicrohttpd-dev $(BPF_DEBS)
 
 TOOLS_SRC := $(filter-out $(if $(filter 1,$(TOP_ON)),,tools/top.c) \
 			  $(if $(filter 1,$(EXPORT_ON)),,tools/export.c),$(wildcard tools/*.c))
@@ -176,7 +223,7 @@ include fuzz/fuzz.mk
 .PHONY: all run test check clean distclean
 
 # The README's two commands, on a fresh Debian machine: what xrs top and
-# export need is installed first, then a make of their own finds it and
+# export need (and the preemption source: clang, libbpf, bpftool) is installed first, then a make of their own finds it and
 # builds (each test target installs the rest of what it needs).
 .PHONY: run-demo
 run: tools-deps
@@ -208,7 +255,13 @@ $(BUILD)/bench/hotpath: $(BUILD)/bench/hotpath.o $(LIB)
 	@printf "  %-8s %s\n" CC $@
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
+# The sched_switch program's cost per host switch (not KVM: runs here).
+$(BUILD)/bench/preempt.o: CFLAGS += -DXRS_WITH_BPF=$(BPF_ON)
+$(BUILD)/bench/preempt: $(BUILD)/bench/preempt.o $(LIB)
+	@printf "  %-8s %s\n" CC $@
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
 .PHONY: bench
-bench: $(BUILD)/bench/hotpath $(BUILD)/xrs $(BUILD)/tests/kvm/kvm-probe $(OPS_PUBLISHER)
+bench: $(BUILD)/bench/preempt $(BUILD)/bench/hotpath $(BUILD)/xrs $(BUILD)/tests/kvm/kvm-probe $(OPS_PUBLISHER)
 	@bench/run $(BUILD)/bench/hotpath $(BUILD)/xrs $(BUILD)/tests/kvm/kvm-probe
 	@bench/export-fleet $(BUILD)/xrs $(OPS_PUBLISHER)

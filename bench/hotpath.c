@@ -118,6 +118,11 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	strcpy(mode, argv[1]);
+	/* MODE-schedstat: the default steal source without the BPF map (bench/instr). */
+	if (strlen(mode) > 10 && !strcmp(mode + strlen(mode) - 10, "-schedstat")) {
+		mode[strlen(mode) - 10] = '\0';
+		setenv("XRS_PREEMPT_SOURCE", "none", 1);
+	}
 	published = strlen(mode) > 10 && !strcmp(mode + strlen(mode) - 10, "-published");
 	if (published)
 		mode[strlen(mode) - 10] = '\0';

@@ -51,7 +51,8 @@ $(DIST_A): $(PIC_OBJ)
 # LIBDIR and INCLUDEDIR: one built earlier would keep the PREFIX of
 # whichever make made it first.
 PC_SED := -e 's|@PREFIX@|$(PREFIX)|' -e 's|@LIBDIR@|$(LIBDIR)|' \
-	  -e 's|@INCLUDEDIR@|$(INCLUDEDIR)|' -e 's|@VERSION@|$(XRS_VER)|'
+	  -e 's|@INCLUDEDIR@|$(INCLUDEDIR)|' -e 's|@VERSION@|$(XRS_VER)|' \
+	  -e 's|@BPF_LIBS@|$(if $(filter 1,$(BPF_ON)), $(strip $(shell $(PKG_CONFIG) --libs --static libbpf 2>/dev/null || echo -lbpf)))|'
 
 .PHONY: dist install uninstall abi-check abi-baseline
 dist: $(SO_FILE) $(DIST_A) $(XRS_BIN)
@@ -109,7 +110,8 @@ test-lib: dist $(BUILD)/tests/kvm/kvm-probe | lib-test-deps
 DEB_DIR := $(BUILD)/deb
 # make deb installs nothing (dpkg-buildpackage checks debian/control's
 # Build-Depends); make test-deb installs what it lacks, then builds.
-DEB_DEBS := debhelper dpkg-dev lintian mandoc pkg-config libmicrohttpd-dev libncurses-dev
+DEB_DEBS := debhelper dpkg-dev lintian mandoc pkg-config libmicrohttpd-dev libncurses-dev \
+	    $(BPF_DEBS)
 .PHONY: deb deb-deps test-deb
 deb-deps:
 	@sh scripts/setup $(DEB_DEBS)

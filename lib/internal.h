@@ -14,6 +14,7 @@
 #include "lib/engine.h"
 #include "lib/guestmem.h"
 #include "lib/halt.h"
+#include "lib/preempt.h"
 #include "lib/spinlock.h"
 
 #define XRS_MAX_VCPUS		1024	/* KVM_CAP_MAX_VCPUS on x86 */
@@ -47,6 +48,8 @@ struct xrs_vm {
 	struct xrs_vcpu *vcpus;			/* list, under lock */
 	unsigned int nr_vcpus;
 	struct publication *publication;	/* set before any vCPU exists */
+	struct preempt_map *preempt;		/* the preemption source, or NULL */
+	char preempt_source[XRS_STATS_SOURCE_MAX];	/* "bpf" or "none (why)" */
 };
 
 /*
@@ -177,6 +180,18 @@ struct xrs_vcpu {
 	struct xrs_stats_transition *ring;
 	int slot;				/* in the file, or -1 */
 	struct vcpu_pub pub_own;
+
+	/*
+	 * The preemption source (steal-bpf.c): the bound thread's slot in the
+	 * map, or NULL (set by bind under both locks, like schedstat_fd), and
+	 * the slot's histogram as last copied into the stats file's ready
+	 * block (NULL unless published).
+	 */
+	struct preempt_slot *pslot;
+	uint32_t pslot_idx;
+	pid_t pslot_tid;
+	uint64_t ready_seen;
+	struct xrs_stats_ready *ready;
 };
 
 /*
@@ -225,6 +240,32 @@ extern const struct xrs_steal_ops steal_schedstat_ops;
 bool steal_schedstat_available(void);
 /* Open the calling thread's schedstat: an fd, or -errno. */
 int steal_schedstat_open(void);
+
+/* steal-bpf.c: the preemption source's (preempt.h has the rest). */
+extern const struct xrs_steal_ops steal_bpf_ops;
+#define XRS_PREEMPT_SOURCE_MAX	XRS_STATS_SOURCE_MAX
+
+/*
+ * The end of enter() with a slot (lock held): the thread is going into
+ * KVM_RUN, which the program must know of a switch-out; and episodes new
+ * since the last copy go into the stats file. Until exit() clears it.
+ */
+static inline void vcpu_preempt_enter(struct xrs_vcpu *v)
+{
+	struct preempt_slot *s = v->pslot;
+
+	if (__builtin_expect(s == NULL, 1))
+		return;
+	preempt_set_in_run(s, 1);
+	if (v->ready && __atomic_load_n(&s->ready_count, __ATOMIC_RELAXED) != v->ready_seen)
+		vcpu_preempt_publish(v);
+}
+
+static inline void vcpu_preempt_exit(struct xrs_vcpu *v)
+{
+	if (v->pslot)
+		preempt_set_in_run(v->pslot, 0);
+}
 
 /* halt.c's source for a new vCPU (VM lock held): sets halted_ns and halt_status. */
 void vcpu_halt_setup(struct xrs_vcpu *v);

@@ -105,6 +105,11 @@ static int take_stale(const char *path)
 	return r ? -EEXIST : 0;
 }
 
+static struct xrs_stats_ready *slot_ready(struct publication *pub, unsigned int i)
+{
+	return (struct xrs_stats_ready *)((char *)slot_record(pub, i) + XRS_STATS_READY_OFFSET);
+}
+
 static void fill_header(struct xrs_vm *vm, struct xrs_stats_header *h, const char *name,
 			size_t size)
 {
@@ -134,6 +139,7 @@ static void fill_header(struct xrs_vm *vm, struct xrs_stats_header *h, const cha
 		h->clock = XRS_STATS_CLOCK_INJECTED;
 	}
 	snprintf(h->name, sizeof(h->name), "%s", name);
+	snprintf(h->preempt_source, sizeof(h->preempt_source), "%s", vm->preempt_source);
 	/* Last: a reader that sees the magic sees the rest. */
 	area_wmb();		/* smp_wmb(): the reader is another process */
 	memcpy(h->magic, XRS_STATS_MAGIC, sizeof(h->magic));
@@ -239,6 +245,17 @@ int xrs_vm_publish(struct xrs_vm *vm, const char *name)
 	return r;
 }
 
+/* Zeroed as the record is: a reader in the middle sees its counter move. */
+static void ready_reset(struct xrs_stats_ready *r)
+{
+	uint32_t seq = __atomic_load_n(&r->seq, __ATOMIC_RELAXED);
+
+	__atomic_store_n(&r->seq, seq | 1, __ATOMIC_RELAXED);
+	area_wmb();
+	memset((char *)r + sizeof(r->seq), 0, sizeof(*r) - sizeof(r->seq));
+	__atomic_store_n(&r->seq, (seq | 1) + 1, __ATOMIC_RELEASE);
+}
+
 /*
  * A slot may have been another vCPU's: readers in the middle of it see the
  * counter move and read again.
@@ -266,8 +283,10 @@ int publication_attach(struct xrs_vm *vm, struct xrs_vcpu *v)
 	atomic_store_explicit(&p->in_use, 1, memory_order_relaxed);
 	atomic_store_explicit(&p->seq, (seq | 1) + 1, memory_order_release);
 
+	ready_reset(slot_ready(pub, i));
 	pub->used[i] = true;
 	v->pub = p;
+	v->ready = slot_ready(pub, i);
 	v->ring = slot_ring(pub, i);
 	v->slot = (int)i;
 	__atomic_store_n(&h->nr_vcpus, h->nr_vcpus + 1, __ATOMIC_RELAXED);
@@ -284,6 +303,7 @@ void publication_detach(struct xrs_vm *vm, struct xrs_vcpu *v)
 		return;
 	atomic_store_explicit(&v->pub->in_use, 0, memory_order_release);
 	pub->used[v->slot] = false;
+	v->ready = NULL;
 	__atomic_store_n(&pub->hdr->nr_vcpus, pub->hdr->nr_vcpus - 1, __ATOMIC_RELAXED);
 	v->slot = -1;
 }

@@ -326,6 +326,7 @@ void xrs_vcpu_destroy(struct xrs_vcpu *v)
 	if (v->schedstat_fd >= 0)
 		close(v->schedstat_fd);
 	halt_kvm_close(&v->halt_kvm);
+	vcpu_preempt_unbind(v);
 	free(v);
 }
 
@@ -336,6 +337,8 @@ int xrs_vcpu_bind_thread(struct xrs_vcpu *v)
 
 	if (!v)
 		return -EINVAL;
+	if (v->user && v->vm->steal == &steal_bpf_ops)
+		return vcpu_preempt_bind(v);
 	if (!v->user || v->vm->steal != &steal_schedstat_ops)
 		return 0;
 
@@ -415,11 +418,14 @@ void xrs_vcpu_enter(struct xrs_vcpu *v)
 		publish(v, p);
 	}
 	relaxed_store(&p->in_guest, 1);
+	vcpu_preempt_enter(v);
 	spin_unlock(&v->lock);
 }
 
 void xrs_vcpu_exit(struct xrs_vcpu *v)
 {
-	if (v->user)
+	if (v->user) {
+		vcpu_preempt_exit(v);
 		relaxed_store(&v->pub->in_guest, 0);
+	}
 }

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: MIT
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include "lib/internal.h"
 
@@ -73,7 +74,13 @@ int xrs_vm_create(const struct xrs_vm_params *p, struct xrs_vm **vmp)
 		vm->steal = &steal_schedstat_ops;
 		vm->steal_available = steal_schedstat_available();
 		atomic_init(&vm->steal_interval_ns, XRS_DEFAULT_STEAL_INTERVAL_NS);
+		/* The run delay from the map instead, where the host allows it. */
+		if (vm->backend == XRS_BACKEND_USER)
+			vm_preempt_setup(vm);
 	}
+	if (!vm->preempt && !vm->preempt_source[0])
+		snprintf(vm->preempt_source, sizeof(vm->preempt_source), "none (%s)",
+			 vm->backend == XRS_BACKEND_USER ? "steal source injected" : "kernel backend");
 	*vmp = vm;
 	return 0;
 }
@@ -85,6 +92,7 @@ void xrs_vm_destroy(struct xrs_vm *vm)
 	while (vm->vcpus)
 		xrs_vcpu_destroy(vm->vcpus);
 	publication_close(vm);
+	vm_preempt_teardown(vm);
 	gm_fini(&vm->mem);
 	pthread_mutex_destroy(&vm->lock);
 	free(vm);

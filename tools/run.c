@@ -238,6 +238,13 @@ int cmd_run(int argc, char **argv)
 		       !o.cfg.runstate ? "no accounting" :
 		       o.cfg.backend == XRS_BACKEND_KERNEL ? "KVM's own accounting" :
 		       "libxrs accounting");
+	if (!o.json) {
+		char src[96];
+
+		/* Where steal comes from: the BPF map, or why not (one line). */
+		if (!vmm_preempt_source(m, src, sizeof(src)))
+			printf("preempt_source: %s\n", src);
+	}
 
 	s.have_cpu = !proc_cpu_read(&cpu0);
 	r = vmm_start(m, &err);

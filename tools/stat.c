@@ -39,20 +39,39 @@ static void print_table(const struct stats_file *f, const struct stats_vcpu *v, 
 	printf("%s: pid %d, %s backend, %d vCPUs, up %.1f s%s%s\n", f->name, f->h.pid,
 	       backend_name((enum xrs_backend)f->h.backend), n, stats_uptime(f),
 	       f->stale ? ", STALE: " : "", f->stale ? f->stale_why : "");
-	printf("%5s %-9s %11s %11s %11s %11s %7s %8s %10s %10s\n", "VCPU", "STATE",
-	       "RUNNING(s)", "RUNNABLE(s)", "BLOCKED(s)", "OFFLINE(s)", "STEAL%", "AGE(ms)",
-	       "UPDATES", "WRITES");
+	printf("preempt_source: %s\n", f->h.preempt_source);
+	printf("%5s %-9s %11s %11s %11s %11s %7s %8s %10s %10s %10s %10s %10s\n", "VCPU",
+	       "STATE", "RUNNING(s)", "RUNNABLE(s)", "BLOCKED(s)", "OFFLINE(s)", "STEAL%",
+	       "AGE(ms)", "UPDATES", "WRITES", "READY50ms", "READY99ms", "READYMAXms");
 	for (i = 0; i < n; i++) {
 		char age[32];
 
 		age_str(age, sizeof(age), have_now, now, &v[i]);
 		printf("%5u %-9s %11.3f %11.3f %11.3f %11.3f %7.1f %8s %10" PRIu64 " %10" PRIu64
-		       "%s\n", v[i].vcpu_id, stats_state_name(v[i].state),
+		       " %10.3f %10.3f %10.3f%s\n", v[i].vcpu_id, stats_state_name(v[i].state),
 		       (double)v[i].time[0] / 1e9, (double)v[i].time[1] / 1e9,
 		       (double)v[i].time[2] / 1e9, (double)v[i].time[3] / 1e9,
 		       steal_pct(v[i].time), age, v[i].updates, v[i].area_writes,
+		       (double)stats_ready_quantile_ns(&v[i], 0.5) / 1e6,
+		       (double)stats_ready_quantile_ns(&v[i], 0.99) / 1e6,
+		       (double)v[i].ready_max_ns / 1e6,
 		       v[i].torn ? "  (torn: its writer stopped mid-update)" : "");
 	}
+}
+
+/* The vCPU's object continues: its ready histogram, then the object ends. */
+static void print_ready_json(const struct stats_vcpu *v)
+{
+	int b;
+
+	printf(",\"ready\":{\"count\":%" PRIu64 ",\"sum_ns\":%" PRIu64 ",\"max_ns\":%" PRIu64
+	       ",\"p50_ns\":%" PRIu64 ",\"p99_ns\":%" PRIu64 ",\"torn\":%s,\"buckets\":[",
+	       v->ready_count, v->ready_sum_ns, v->ready_max_ns,
+	       stats_ready_quantile_ns(v, 0.5), stats_ready_quantile_ns(v, 0.99),
+	       v->ready_torn ? "true" : "false");
+	for (b = 0; b < XRS_STATS_READY_BUCKETS; b++)
+		printf("%s%" PRIu64, b ? "," : "", v->ready_buckets[b]);
+	printf("]}}");
 }
 
 static void print_json(const struct stats_file *f, const struct stats_vcpu *v, int n,
@@ -69,6 +88,8 @@ static void print_json(const struct stats_file *f, const struct stats_vcpu *v, i
 		printf(",\"stale_why\":");
 		json_str(stdout, f->stale_why);
 	}
+	printf(",\"preempt_source\":");
+	json_str(stdout, f->h.preempt_source);
 	printf(",\"steal_interval_ns\":%" PRIu64 ",\"vcpus\":[",
 	       f->live.steal_interval_ns);
 	for (i = 0; i < n; i++) {
@@ -84,10 +105,11 @@ static void print_json(const struct stats_file *f, const struct stats_vcpu *v, i
 			printf(",\"age_ns\":null");
 		printf(",\"enters\":%" PRIu64 ",\"updates\":%" PRIu64 ",\"area_writes\":%" PRIu64
 		       ",\"area_skips\":%" PRIu64 ",\"steal_samples\":%" PRIu64
-		       ",\"steal_unbooked_ns\":%" PRIu64 ",\"in_guest\":%s,\"torn\":%s}",
+		       ",\"steal_unbooked_ns\":%" PRIu64 ",\"in_guest\":%s,\"torn\":%s",
 		       v[i].enters, v[i].updates, v[i].area_writes, v[i].area_skips,
 		       v[i].steal_samples, v[i].steal_unbooked, v[i].in_guest ? "true" : "false",
 		       v[i].torn ? "true" : "false");
+		print_ready_json(&v[i]);
 	}
 	printf("]}\n");
 }

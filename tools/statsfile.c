@@ -114,6 +114,8 @@ static int check_header(const struct xrs_stats_header *h, uint64_t st_size, char
 			    "needs %llu", (unsigned long long)st_size, (unsigned long long)want);
 	if (memchr(h->name, '\0', sizeof(h->name)) == NULL || !stats_name_valid(h->name))
 		return msg_ret(err, len, -EINVAL, "its VM name is not a valid name");
+	if (memchr(h->preempt_source, '\0', sizeof(h->preempt_source)) == NULL)
+		return msg_ret(err, len, -EINVAL, "its preempt_source is not a string");
 	if (h->pid <= 0 || h->clock > XRS_STATS_CLOCK_MONOTONIC)
 		return msg_ret(err, len, -EINVAL, "a corrupt header (pid %d, clock %u)", h->pid,
 			    h->clock);
@@ -350,6 +352,52 @@ static bool read_record(const struct xrs_stats_vcpu *r, struct stats_vcpu *v)
 	return false;
 }
 
+static bool read_ready(const struct xrs_stats_ready *r, struct stats_vcpu *v)
+{
+	uint32_t s1, s2;
+	int tries, i;
+
+	for (tries = 0; tries < SEQ_TRIES; tries++) {
+		s1 = LOAD(r->seq);
+		v->ready_count = LOAD(r->count);
+		v->ready_sum_ns = LOAD(r->sum_ns);
+		v->ready_max_ns = LOAD(r->max_ns);
+		for (i = 0; i < XRS_STATS_READY_BUCKETS; i++)
+			v->ready_buckets[i] = LOAD(r->buckets[i]);
+		READ_FENCE();
+		s2 = LOAD_RELAXED(r->seq);
+		if (!(s1 & 1) && s1 == s2)
+			return true;
+	}
+	return false;
+}
+
+/* Bucket b's upper bound (<xrs/stats.h>): 1 us, then 2^b us, 10 s, unbounded. */
+static uint64_t ready_upper_ns(unsigned int b)
+{
+	if (b < XRS_STATS_READY_BUCKETS - 2)
+		return 1000ull << b;
+	return b == XRS_STATS_READY_BUCKETS - 2 ? 10000000000ull : UINT64_MAX;
+}
+
+uint64_t stats_ready_quantile_ns(const struct stats_vcpu *v, double q)
+{
+	uint64_t seen = 0, want;
+	unsigned int b;
+
+	if (!v->ready_count)
+		return 0;
+	want = (uint64_t)(q * (double)v->ready_count + 0.999999);
+	if (want < 1)
+		want = 1;
+	for (b = 0; b < XRS_STATS_READY_BUCKETS; b++) {
+		seen += v->ready_buckets[b];
+		if (seen >= want)
+			return ready_upper_ns(b) < v->ready_max_ns ? ready_upper_ns(b) : v->ready_max_ns;
+	}
+	return v->ready_max_ns;
+}
+
 int stats_read_vcpus(struct stats_file *f, struct stats_vcpu *out, unsigned int max,
 		     char *err, size_t len)
 {
@@ -378,6 +426,8 @@ int stats_read_vcpus(struct stats_file *f, struct stats_vcpu *out, unsigned int 
 		v->steal_unbooked = LOAD_RELAXED(r->steal_unbooked_ns);
 		v->ring_head = LOAD(r->ring_head);
 		v->in_guest = LOAD_RELAXED(r->in_guest) != 0;
+		v->ready_torn = !read_ready((const void *)((const char *)r +
+							   XRS_STATS_READY_OFFSET), v);
 		n++;
 	}
 	UNGUARD();

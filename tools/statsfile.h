@@ -54,7 +54,18 @@ struct stats_vcpu {
 	uint64_t ring_head;
 	bool in_guest;
 	bool torn;		/* no consistent read in the tries: a writer died mid-write */
+	/* The CPU-ready histogram (struct xrs_stats_ready); all 0 without the source. */
+	uint64_t ready_count, ready_sum_ns, ready_max_ns;
+	uint64_t ready_buckets[XRS_STATS_READY_BUCKETS];
+	bool ready_torn;
 };
+
+/*
+ * The ready wait below which a share @q (0..1) of @v's episodes fell: the
+ * upper bound of the bucket that holds it, never above the longest; 0
+ * without episodes.
+ */
+uint64_t stats_ready_quantile_ns(const struct stats_vcpu *v, double q);
 
 /* $XRS_RUN_DIR, or /run/xrs. */
 const char *stats_dir(void);

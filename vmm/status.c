@@ -56,3 +56,10 @@ int vmm_halt_status(const struct vmm *m, int *status)
 		return -ENODEV;
 	return xrs_vcpu_get_halt_status(m->vcpus[0].xen.rs.xrs, status);
 }
+
+int vmm_preempt_source(const struct vmm *m, char *buf, size_t len)
+{
+	if (!m->xen.xrs)
+		return -ENODEV;
+	return xrs_vm_get_preempt_source(m->xen.xrs, buf, len);
+}

@@ -36,5 +36,10 @@ uint64_t vmm_first_output_ns(const struct vmm *m);
  * 0 and its status in *@status, or -ENODEV without accounting.
  */
 int vmm_halt_status(const struct vmm *m, int *status);
+/*
+ * Where libxrs reads the vCPU threads' run delay (xrs_vm_get_preempt_source):
+ * 0 and "bpf" or "none (why)" in @buf, or -ENODEV without accounting.
+ */
+int vmm_preempt_source(const struct vmm *m, char *buf, size_t len);
 
 #endif

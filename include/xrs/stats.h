@@ -16,15 +16,21 @@
 #include <xrs/xen.h>
 
 #define XRS_STATS_MAGIC		"XRSSTATS"	/* 8 bytes, no NUL */
-#define XRS_STATS_VERSION	1
+#define XRS_STATS_VERSION	2		/* 2: preempt_source, the ready histogram */
 #define XRS_STATS_HEADER_SIZE	4096		/* slot 0 starts here */
 #define XRS_STATS_RECORD_SIZE	256		/* a slot's ring starts here */
 #define XRS_STATS_RING_SIZE	512		/* transitions kept per vCPU */
-#define XRS_STATS_SLOT_SIZE \
+#define XRS_STATS_READY_SIZE	256		/* after the ring: struct xrs_stats_ready */
+#define XRS_STATS_READY_OFFSET \
 	(XRS_STATS_RECORD_SIZE + XRS_STATS_RING_SIZE * 16)
+#define XRS_STATS_SLOT_SIZE \
+	(XRS_STATS_READY_OFFSET + XRS_STATS_READY_SIZE)
 #define XRS_STATS_MAX_VCPUS	1024
 #define XRS_STATS_NAME_MAX	64		/* with its NUL */
 #define XRS_STATS_FILE_SUFFIX	".xrs"
+#define XRS_STATS_SOURCE_MAX	96		/* preempt_source, with its NUL */
+/* Ready-wait buckets: 0 under 1 us; b in 1..24 [2^(b-1), 2^b) us, 24 cut at 10 s; 25 10 s and over. */
+#define XRS_STATS_READY_BUCKETS	26
 
 /* How a reader turns its own clock into guest time (header.clock). */
 #define XRS_STATS_CLOCK_INJECTED	0	/* it cannot: ages are unknown */
@@ -51,6 +57,8 @@ struct xrs_stats_header {
 	uint32_t pad;
 	uint64_t steal_interval_ns;
 	char name[XRS_STATS_NAME_MAX];	/* NUL-terminated, as the file is named */
+	/* "bpf", or "none (why)": where the run delay comes from (version 2) */
+	char preempt_source[XRS_STATS_SOURCE_MAX];
 };
 
 /* One state change: from @time on, the vCPU was in @state. */
@@ -80,10 +88,27 @@ struct xrs_stats_vcpu {
 	uint64_t ring_head;		/* transitions ever recorded */
 };
 
+/*
+ * A vCPU's CPU-ready histogram (version 2), at XRS_STATS_READY_OFFSET in its
+ * slot: the episodes in which its thread, inside KVM_RUN, was preempted and
+ * waited on a run queue, as the preemption source saw them (all zero
+ * without it). Under its own sequence counter, read as the record's.
+ */
+struct xrs_stats_ready {
+	uint32_t seq;
+	uint32_t pad;
+	uint64_t count;			/* episodes */
+	uint64_t sum_ns;		/* their total wait */
+	uint64_t max_ns;		/* the longest */
+	uint64_t buckets[XRS_STATS_READY_BUCKETS];
+};
+
 XRS_STATIC_ASSERT(sizeof(struct xrs_stats_header) <= XRS_STATS_HEADER_SIZE,
 		  "stats header fits its page");
 XRS_STATIC_ASSERT(sizeof(struct xrs_stats_vcpu) <= XRS_STATS_RECORD_SIZE,
 		  "vCPU record fits before its ring");
+XRS_STATIC_ASSERT(sizeof(struct xrs_stats_ready) <= XRS_STATS_READY_SIZE,
+		  "ready histogram fits its place");
 XRS_STATIC_ASSERT(sizeof(struct xrs_stats_transition) == 16, "transitions are 16 bytes");
 
 #endif /* XRS_STATS_H */

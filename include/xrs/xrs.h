@@ -228,6 +228,18 @@ int  xrs_vm_set_halt_source(struct xrs_vm *vm, enum xrs_halt_source src,
  */
 int  xrs_vcpu_get_halt_status(const struct xrs_vcpu *vcpu, int *status);
 
+/*
+ * Where the default steal source reads a vCPU thread's run delay (since
+ * 1.1): "bpf" when libxrs loaded its sched_switch program at xrs_vm_create
+ * (a load from a map, no syscall per sample; root or CAP_BPF+CAP_PERFMON,
+ * kernel BTF), else "none (why)" and the thread's schedstat as in 1.0:
+ * e.g. "none (not permitted (needs root or CAP_BPF+CAP_PERFMON))",
+ * "none (XRS_PREEMPT_SOURCE=none)" (the environment turns it off),
+ * "none (steal source injected)", "none (not built with BPF)". Copied into
+ * @buf, cut to @len. Returns 0, or -EINVAL.
+ */
+int  xrs_vm_get_preempt_source(const struct xrs_vm *vm, char *buf, uint32_t len);
+
 /* The guest clock libxrs uses when the VMM injects none. */
 enum xrs_default_clock {
 	XRS_DEFAULT_CLOCK_INJECTED = 0,		/* the VMM's clock_ops */

@@ -17,6 +17,16 @@ static uint64_t fake_run_delay(void *opaque, const struct xrs_vcpu *vcpu)
 const struct xrs_clock_ops fake_clock_ops = { .now_ns = fake_now };
 const struct xrs_steal_ops fake_steal_ops = { .run_delay_ns = fake_run_delay };
 
+struct xrs_vm *default_vm(struct xrs_vcpu **v)
+{
+	struct xrs_vm_params p = { .vm_fd = -1, .backend = XRS_BACKEND_USER };
+	struct xrs_vm *vm;
+
+	assert_int_equal(xrs_vm_create(&p, &vm), 0);
+	assert_int_equal(xrs_vcpu_create(vm, 0, -1, v), 0);
+	return vm;
+}
+
 void *guarded_alloc(size_t npages)
 {
 	uint8_t *base = mmap(NULL, (npages + 2) * PAGE, PROT_READ | PROT_WRITE,

@@ -34,6 +34,9 @@ struct fake {
 extern const struct xrs_clock_ops fake_clock_ops;
 extern const struct xrs_steal_ops fake_steal_ops;
 
+/* A VM with libxrs's default sources (no vm_fd: CLOCK_MONOTONIC) and vCPU 0. */
+struct xrs_vm *default_vm(struct xrs_vcpu **v);
+
 /* npages of zeroed memory between two PROT_NONE pages. */
 void *guarded_alloc(size_t npages);
 void guarded_free(void *mem, size_t npages);

@@ -10,6 +10,7 @@
 #include <sched.h>
 #include <stdatomic.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
@@ -56,16 +57,6 @@ static void hog_stop(struct hog *h)
 {
 	atomic_store(&h->stop, true);
 	pthread_join(h->th, NULL);
-}
-
-static struct xrs_vm *default_vm(struct xrs_vcpu **v)
-{
-	struct xrs_vm_params p = { .vm_fd = -1, .backend = XRS_BACKEND_USER };
-	struct xrs_vm *vm;
-
-	assert_int_equal(xrs_vm_create(&p, &vm), 0);
-	assert_int_equal(xrs_vcpu_create(vm, 0, -1, v), 0);
-	return vm;
 }
 
 static struct {
@@ -287,5 +278,7 @@ int main(void)
 		cmocka_unit_test(rebinding_does_not_book_the_new_threads_history),
 	};
 
+	/* The schedstat source's tests: the map's are test_preempt_bpf's. */
+	setenv("XRS_PREEMPT_SOURCE", "none", 1);
 	return cmocka_run_group_tests_name("steal_schedstat", tests, NULL, NULL);
 }

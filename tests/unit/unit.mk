@@ -14,7 +14,8 @@ FAKE_KVM_OBJ    := $(BUILD)/tests/common/fake-kvm.o $(FAKE_IOCTL_OBJ)
 UNIT_HARNESS  := $(UNIT_DIR)/harness.o $(TEST_COMMON_OBJ)
 # Tests with threads: these also run under TSan (make check).
 UNIT_THREADED := $(UNIT_DIR)/test_threads $(UNIT_DIR)/test_steal_schedstat \
-		 $(UNIT_DIR)/test_vmm_errors $(UNIT_DIR)/test_tasks $(UNIT_DIR)/test_liveness
+		 $(UNIT_DIR)/test_vmm_errors $(UNIT_DIR)/test_tasks $(UNIT_DIR)/test_liveness \
+		 $(UNIT_DIR)/test_preempt_math
 
 $(UNIT_DIR)/%: $(UNIT_DIR)/%.o $(UNIT_HARNESS) $(LIB)
 	@printf "  %-8s %s\n" CC $@

@@ -1,0 +1,91 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * What the sched_switch program (preempt.bpf.c) and libxrs (lib/preempt.h)
+ * share: a vCPU thread's slot in the mmapped array, and the CPU-ready
+ * histogram's buckets. Compiled for BPF (after vmlinux.h) and for the host.
+ */
+#ifndef XRS_BPF_PREEMPT_MAP_H
+#define XRS_BPF_PREEMPT_MAP_H
+
+#ifndef __VMLINUX_H__
+#include <linux/types.h>
+#endif
+
+#define PREEMPT_MAX_SLOTS	1024		/* XRS_MAX_VCPUS */
+
+/*
+ * Ready-wait buckets: 0 is under 1 us; b in 1..24 is [2^(b-1), 2^b) us,
+ * the last of them cut at 10 s; 25 is 10 s and over.
+ */
+#define PREEMPT_BUCKETS		26
+#define PREEMPT_HIST_MIN_NS	1000ull
+#define PREEMPT_HIST_MAX_NS	10000000000ull
+
+/*
+ * One vCPU thread. The program writes everything but in_run, only at that
+ * thread's switches (never two at once: a task is switched in on one CPU
+ * only after it was switched out of another), with seq odd meanwhile; a
+ * reader copies between two equal even seqs. in_run is user space's:
+ * nonzero while the thread is inside KVM_RUN.
+ */
+struct preempt_slot {
+	__u32 seq;
+	__u32 in_run;
+	__u64 run_delay;	/* task->sched_info.run_delay, as of now */
+	__u64 pcount;		/* task->sched_info.pcount */
+	__u64 episode_start;	/* CLOCK_MONOTONIC ns: preempted in KVM_RUN since; 0: not */
+	__u64 ready_count;	/* finished episodes */
+	__u64 ready_sum_ns;
+	__u64 ready_max_ns;
+	__u32 tid;
+	__u32 pad;
+	__u64 ready_buckets[PREEMPT_BUCKETS];
+	__u64 episode_run_delay;	/* run_delay when the episode began */
+	__u64 pad2[5];		/* 320 bytes: five whole cache lines */
+};
+
+/* The bucket of a ready wait of @ns. No loop, no table: the verifier's way. */
+static inline unsigned int preempt_bucket(__u64 ns)
+{
+	__u64 us;
+	unsigned int b = 1;
+
+	if (ns < PREEMPT_HIST_MIN_NS)
+		return 0;
+	if (ns >= PREEMPT_HIST_MAX_NS)
+		return PREEMPT_BUCKETS - 1;
+	us = ns / 1000;			/* 1 .. 10^7 - 1 < 2^24: b = floor(log2) + 1 */
+	if (us >= 1u << 16) {
+		b += 16;
+		us >>= 16;
+	}
+	if (us >= 1u << 8) {
+		b += 8;
+		us >>= 8;
+	}
+	if (us >= 1u << 4) {
+		b += 4;
+		us >>= 4;
+	}
+	if (us >= 1u << 2) {
+		b += 2;
+		us >>= 2;
+	}
+	if (us >= 1u << 1)
+		b += 1;
+	return b;
+}
+
+/* The exclusive upper bound of bucket @b in ns; the last is unbounded (~0). */
+static inline __u64 preempt_bucket_upper_ns(unsigned int b)
+{
+	if (b == 0)
+		return PREEMPT_HIST_MIN_NS;
+	if (b < PREEMPT_BUCKETS - 2)
+		return PREEMPT_HIST_MIN_NS << b;
+	if (b == PREEMPT_BUCKETS - 2)
+		return PREEMPT_HIST_MAX_NS;
+	return ~0ull;
+}
+
+#endif

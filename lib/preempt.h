@@ -1,0 +1,114 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The preemption source (docs/preempt-source.md): a BPF program on the
+ * host's sched_switch mirrors each bound vCPU thread's run delay into a
+ * slot of a map libxrs mmaps, and keeps the thread's CPU-ready episodes
+ * inside KVM_RUN. One program per process, shared by its VMs: loaded by the
+ * first VM that wants it (preempt-load.c; preempt-none.c where libxrs is
+ * built without BPF), unloaded with the last.
+ */
+#ifndef XRS_PREEMPT_H
+#define XRS_PREEMPT_H
+
+#include <errno.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+#include "bpf/preempt-map.h"
+
+struct preempt_map;
+
+/*
+ * preempt-load.c: the process's program, loaded if this is its first
+ * user, with its slots mapped: 0, or -errno and why (a short phrase) in @why.
+ */
+int preempt_map_get(struct preempt_map **m, char *why, size_t len);
+void preempt_map_put(struct preempt_map *m);
+/* Thread @tid gets a free slot, initialised to @run_delay (and @pcount): 0 or -errno. */
+int preempt_map_add(struct preempt_map *m, pid_t tid, uint64_t run_delay, uint64_t pcount,
+		    uint32_t *slot);
+void preempt_map_remove(struct preempt_map *m, pid_t tid, uint32_t slot);
+struct preempt_slot *preempt_map_slot(struct preempt_map *m, uint32_t slot);
+
+/* What a reader copies from a slot at one instant. */
+struct preempt_snap {
+	uint64_t run_delay;
+	uint64_t pcount;
+	uint64_t ready_count;
+	uint64_t ready_sum_ns;
+	uint64_t ready_max_ns;
+	uint64_t ready_buckets[PREEMPT_BUCKETS];
+};
+
+/*
+ * The seqcount reader, without a syscall: the program (or the slot's
+ * initialiser) writes between two odd/even steps of seq. A writer never
+ * stops midway (BPF runs to its end with preemption off), so @tries is a
+ * bound against a broken map, not a wait: -EAGAIN after that many.
+ * Acquire loads rather than fences, so TSan follows it (the unit tests'
+ * fake writer).
+ */
+#define preempt_load(p)	__atomic_load_n(p, __ATOMIC_ACQUIRE)
+
+static inline int preempt_read_delay(const struct preempt_slot *s, uint64_t *run_delay,
+				     unsigned int tries)
+{
+	uint32_t s1, s2;
+	uint64_t rd;
+
+	do {
+		s1 = preempt_load(&s->seq);
+		rd = preempt_load(&s->run_delay);
+		s2 = __atomic_load_n(&s->seq, __ATOMIC_RELAXED);
+		if (!(s1 & 1) && s1 == s2) {
+			*run_delay = rd;
+			return 0;
+		}
+	} while (--tries);
+	return -EAGAIN;
+}
+
+static inline int preempt_read(const struct preempt_slot *s, struct preempt_snap *out,
+			       unsigned int tries)
+{
+	uint32_t s1, s2;
+	int i;
+
+	do {
+		s1 = preempt_load(&s->seq);
+		out->run_delay = preempt_load(&s->run_delay);
+		out->pcount = preempt_load(&s->pcount);
+		out->ready_count = preempt_load(&s->ready_count);
+		out->ready_sum_ns = preempt_load(&s->ready_sum_ns);
+		out->ready_max_ns = preempt_load(&s->ready_max_ns);
+		for (i = 0; i < PREEMPT_BUCKETS; i++)
+			out->ready_buckets[i] = preempt_load(&s->ready_buckets[i]);
+		s2 = __atomic_load_n(&s->seq, __ATOMIC_RELAXED);
+		if (!(s1 & 1) && s1 == s2)
+			return 0;
+	} while (--tries);
+	return -EAGAIN;
+}
+
+/* user space's word: set on the vCPU thread around KVM_RUN. */
+static inline void preempt_set_in_run(struct preempt_slot *s, uint32_t in)
+{
+	__atomic_store_n(&s->in_run, in, __ATOMIC_RELAXED);
+}
+
+/* steal-bpf.c: the source as the rest of libxrs uses it. */
+struct xrs_vm;
+struct xrs_vcpu;
+/* At xrs_vm_create with no steal source injected: the map's, or why not. */
+void vm_preempt_setup(struct xrs_vm *vm);
+void vm_preempt_teardown(struct xrs_vm *vm);
+/* xrs_vcpu_bind_thread with the map's source: the calling thread's slot. */
+int vcpu_preempt_bind(struct xrs_vcpu *v);
+/* xrs_vcpu_destroy: the slot goes back. */
+void vcpu_preempt_unbind(struct xrs_vcpu *v);
+/* enter(), with a slot: new episodes into the stats file. */
+void vcpu_preempt_publish(struct xrs_vcpu *v);
+
+#endif /* XRS_PREEMPT_H */
