@@ -26,6 +26,7 @@
 #include "tools/deadline.h"
 #include "tools/options.h"
 #include "tools/print.h"
+#include "tools/stats-list.h"
 #include "tools/statsfile.h"
 
 #define MAX_VMS		1024

@@ -7,6 +7,7 @@
 #include "tools/commands.h"
 #include "tools/options.h"
 #include "tools/print.h"
+#include "tools/stats-list.h"
 #include "tools/statsfile.h"
 
 #define MAX_VMS	1024

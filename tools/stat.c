@@ -11,6 +11,7 @@
 #include "tools/options.h"
 #include "tools/print.h"
 #include "tools/share.h"
+#include "tools/stats-ready.h"
 #include "tools/statsfile.h"
 
 static int usage(FILE *f, int status)

@@ -1,5 +1,4 @@
 // SPDX-License-Identifier: MIT
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
@@ -372,32 +371,6 @@ static bool read_ready(const struct xrs_stats_ready *r, struct stats_vcpu *v)
 	return false;
 }
 
-/* Bucket b's upper bound (<xrs/stats.h>): 1 us, then 2^b us, 10 s, unbounded. */
-static uint64_t ready_upper_ns(unsigned int b)
-{
-	if (b < XRS_STATS_READY_BUCKETS - 2)
-		return 1000ull << b;
-	return b == XRS_STATS_READY_BUCKETS - 2 ? 10000000000ull : UINT64_MAX;
-}
-
-uint64_t stats_ready_quantile_ns(const struct stats_vcpu *v, double q)
-{
-	uint64_t seen = 0, want;
-	unsigned int b;
-
-	if (!v->ready_count)
-		return 0;
-	want = (uint64_t)(q * (double)v->ready_count + 0.999999);
-	if (want < 1)
-		want = 1;
-	for (b = 0; b < XRS_STATS_READY_BUCKETS; b++) {
-		seen += v->ready_buckets[b];
-		if (seen >= want)
-			return ready_upper_ns(b) < v->ready_max_ns ? ready_upper_ns(b) : v->ready_max_ns;
-	}
-	return v->ready_max_ns;
-}
-
 int stats_read_vcpus(struct stats_file *f, struct stats_vcpu *out, unsigned int max,
 		     char *err, size_t len)
 {
@@ -487,41 +460,6 @@ int stats_read_ring(struct stats_file *f, uint32_t slot, uint64_t *from,
 		n -= (unsigned int)bad;
 		*lost += bad;
 	}
-	return (int)n;
-}
-
-static int cmp_names(const void *a, const void *b)
-{
-	return strcmp(a, b);
-}
-
-int stats_list(char (*names)[XRS_STATS_NAME_MAX], unsigned int max)
-{
-	size_t sl = strlen(XRS_STATS_FILE_SUFFIX);
-	struct dirent *d;
-	char why[STATS_ERR_MAX];
-	unsigned int n = 0;
-	DIR *dir;
-	int r = stats_dir_check(why, sizeof(why));
-
-	if (r)
-		return r == -ENOENT ? 0 : r;
-	dir = opendir(stats_dir());
-	if (!dir)
-		return errno == ENOENT ? 0 : -errno;
-	while ((d = readdir(dir)) && n < max) {
-		size_t l = strlen(d->d_name);
-
-		if (l <= sl || strcmp(d->d_name + l - sl, XRS_STATS_FILE_SUFFIX) ||
-		    l - sl >= XRS_STATS_NAME_MAX)
-			continue;
-		memcpy(names[n], d->d_name, l - sl);
-		names[n][l - sl] = '\0';
-		if (stats_name_valid(names[n]))
-			n++;
-	}
-	closedir(dir);
-	qsort(names, n, sizeof(names[0]), cmp_names);
 	return (int)n;
 }
 

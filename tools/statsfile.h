@@ -60,13 +60,6 @@ struct stats_vcpu {
 	bool ready_torn;
 };
 
-/*
- * The ready wait below which a share @q (0..1) of @v's episodes fell: the
- * upper bound of the bucket that holds it, never above the longest; 0
- * without episodes.
- */
-uint64_t stats_ready_quantile_ns(const struct stats_vcpu *v, double q);
-
 /* $XRS_RUN_DIR, or /run/xrs. */
 const char *stats_dir(void);
 
@@ -116,9 +109,6 @@ bool stats_guest_now(const struct stats_file *f, uint64_t *now);
  */
 int stats_read_ring(struct stats_file *f, uint32_t slot, uint64_t *from,
 		    struct xrs_stats_transition *out, unsigned int max, uint64_t *lost);
-
-/* The names of the files in stats_dir(), sorted: how many (up to @max), or -errno. */
-int stats_list(char (*names)[XRS_STATS_NAME_MAX], unsigned int max);
 
 /*
  * A vCPU's times as of guest time @now: its current state's time grows

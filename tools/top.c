@@ -24,6 +24,7 @@
 #include "tools/commands.h"
 #include "tools/options.h"
 #include "tools/share.h"
+#include "tools/stats-list.h"
 #include "tools/statsfile.h"
 #include "util/hosttime.h"
 
