@@ -13,8 +13,12 @@
  * which fold the area into /proc/stat; what can still differ is what the
  * area gained since the last tick, at most a tick's worth. Prints, per CPU:
  *   linux-guest: probe mark M cpu N steal_ticks BEFORE AFTER idle_ticks BEFORE
+ *     upcalls U
  * (idle: that CPU's, read in the same moment as steal; on a CPU that is not
- * idle, Linux's NOHZ idle time is exact up to its USER_HZ rounding).
+ * idle, Linux's NOHZ idle time is exact up to its USER_HZ rounding. U: the
+ * Xen upcalls that CPU took so far, /proc/interrupts' HYP row: each one that
+ * ends an idle HLT is a way out of HLT and back in, which the guest counts
+ * idle and the host, as Xen, books running.)
  * Built static, into the test's initramfs; run as root (ioperm).
  *
  * usage: probe MARK
@@ -69,6 +73,35 @@ static long long stat_ticks(int cpu, int k)
 	return r;
 }
 
+/* CPU @cpu's Xen upcalls so far (/proc/interrupts, "HYP:"), or -1. */
+static long long upcalls(int cpu)
+{
+	char line[4096], *p, *end;
+	FILE *f = fopen("/proc/interrupts", "r");
+	long long r = -1;
+	int i;
+
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f)) {
+		p = line + strspn(line, " ");
+		if (strncmp(p, "HYP:", 4))
+			continue;
+		p += 4;
+		for (i = 0; i <= cpu; i++) {
+			r = strtoll(p, &end, 10);
+			if (end == p) {
+				r = -1;
+				break;
+			}
+			p = end;
+		}
+		break;
+	}
+	fclose(f);
+	return r;
+}
+
 int main(int argc, char **argv)
 {
 	unsigned int mark = argc > 1 ? (unsigned int)atoi(argv[1]) : 0;
@@ -81,7 +114,7 @@ int main(int argc, char **argv)
 	}
 	for (cpu = 0; cpu < n; cpu++) {
 		cpu_set_t set;
-		long long before, after, idle;
+		long long before, after, idle, up;
 
 		CPU_ZERO(&set);
 		CPU_SET(cpu, &set);
@@ -93,11 +126,12 @@ int main(int argc, char **argv)
 		outl(0, PROBE_PORT);	/* mark 0: an exit, a fresh area; the VMM prints nothing */
 		spin_ms(SETTLE_MS);
 		idle = stat_ticks(cpu, 3);
+		up = upcalls(cpu);
 		before = stat_ticks(cpu, 7);
 		outl(mark << 16 | (unsigned int)cpu, PROBE_PORT);
 		after = stat_ticks(cpu, 7);
-		printf("linux-guest: probe mark %u cpu %d steal_ticks %lld %lld idle_ticks %lld\n",
-		       mark, cpu, before, after, idle);
+		printf("linux-guest: probe mark %u cpu %d steal_ticks %lld %lld idle_ticks %lld upcalls %lld\n",
+		       mark, cpu, before, after, idle, up);
 		fflush(stdout);
 	}
 	return 0;
