@@ -8,6 +8,11 @@
  * The runstate counters are the times as of each vCPU's last update, never
  * extrapolated: an update may move running time to runnable (steal), and a
  * counter must never go down. xrs_vcpu_area_age_seconds says how old they are.
+ *
+ * The CPU-ready histogram is a Prometheus histogram only for the VMs whose
+ * preemption source is loaded: without one its zeros would say the vCPUs
+ * never waited, when nothing was measured; xrs_vm_preempt_source_loaded
+ * says which VMs have it.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -27,6 +32,7 @@
 #include "tools/options.h"
 #include "tools/print.h"
 #include "tools/stats-list.h"
+#include "tools/stats-ready.h"
 #include "tools/statsfile.h"
 
 #define MAX_VMS		1024
@@ -84,6 +90,49 @@ static void vcpu_counter(FILE *out, const struct vm_snap *vms, int nvms, const c
 			fprintf(out, "%s{vm=\"%s\",vcpu=\"%u\"} %" PRIu64 "\n", name, vms[i].f.name,
 				vms[i].v[j].vcpu_id,
 				*(const uint64_t *)((const char *)&vms[i].v[j] + off));
+}
+
+/*
+ * Each vCPU's ready waits, cumulative from the file's log2 buckets (le is
+ * a bucket's exclusive upper bound: one ns off Prometheus's inclusive le).
+ * _count is the +Inf bucket, as the format wants, whatever the file's
+ * count says; a histogram read torn is left out of this scrape.
+ */
+static void vcpu_ready_histogram(FILE *out, const struct vm_snap *vms, int nvms)
+{
+	static const char name[] = "xrs_vcpu_ready_wait_seconds";
+	const struct stats_vcpu *v;
+	uint64_t cum;
+	char le[32];
+	int i, j, b;
+
+	help_type(out, name, "histogram",
+		  "CPU-ready waits of the vCPU: episodes in which its thread, inside KVM_RUN, "
+		  "was preempted and waited for a host CPU (VMs with a preemption source only).");
+	for (i = 0; i < nvms; i++) {
+		if (!stats_ready_source_loaded(&vms[i].f))
+			continue;
+		for (j = 0; j < vms[i].n; j++) {
+			v = &vms[i].v[j];
+			if (v->ready_torn)
+				continue;
+			cum = 0;
+			for (b = 0; b < XRS_STATS_READY_BUCKETS; b++) {
+				cum += v->ready_buckets[b];
+				if (b == XRS_STATS_READY_BUCKETS - 1)
+					snprintf(le, sizeof(le), "+Inf");
+				else
+					snprintf(le, sizeof(le), "%.7g",
+						 (double)stats_ready_upper_ns((unsigned int)b) / 1e9);
+				fprintf(out, "%s_bucket{vm=\"%s\",vcpu=\"%u\",le=\"%s\"} %" PRIu64 "\n",
+					name, vms[i].f.name, v->vcpu_id, le, cum);
+			}
+			fprintf(out, "%s_sum{vm=\"%s\",vcpu=\"%u\"} %.9f\n", name, vms[i].f.name,
+				v->vcpu_id, (double)v->ready_sum_ns / 1e9);
+			fprintf(out, "%s_count{vm=\"%s\",vcpu=\"%u\"} %" PRIu64 "\n", name,
+				vms[i].f.name, v->vcpu_id, cum);
+		}
+	}
 }
 
 static int cmp_vcpu(const void *a, const void *b)
@@ -162,6 +211,12 @@ static void write_metrics(FILE *out)
 		  "1 if the VM's VMM is gone and its file was left behind (xrs list --prune).");
 	for (i = 0; i < nvms; i++)
 		fprintf(out, "xrs_vm_stale{vm=\"%s\"} %d\n", vms[i].f.name, vms[i].f.stale);
+	help_type(out, "xrs_vm_preempt_source_loaded", "gauge",
+		  "1 if the VM's preemption source is loaded and its vCPUs have "
+		  "xrs_vcpu_ready_wait_seconds, 0 if not (xrs stat says why).");
+	for (i = 0; i < nvms; i++)
+		fprintf(out, "xrs_vm_preempt_source_loaded{vm=\"%s\"} %d\n", vms[i].f.name,
+			stats_ready_source_loaded(&vms[i].f));
 
 	help_type(out, "xrs_vcpu_runstate_seconds_total", "counter",
 		  "Time the vCPU spent in each Xen runstate, in guest (kvmclock) seconds, as of "
@@ -195,6 +250,7 @@ static void write_metrics(FILE *out)
 	vcpu_counter(out, vms, nvms, "xrs_vcpu_area_writes_total",
 		     "Writes of the vCPU's runstate area into guest memory.",
 		     offsetof(struct stats_vcpu, area_writes));
+	vcpu_ready_histogram(out, vms, nvms);
 	help_type(out, "xrs_export_unreadable_files", "gauge",
 		  "Files in the run directory this scrape could not read (xrs list says why).");
 	fprintf(out, "xrs_export_unreadable_files %d\n", errors + (vms ? 0 : nnames));

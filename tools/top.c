@@ -9,6 +9,12 @@
  * instant at both ends of the interval, so a vCPU blocked for the whole
  * interval shows 100 % blocked although nothing updated its record.
  *
+ * READY99ms is the p99 CPU-ready wait of the same span: the histogram only
+ * ever grows, so the interval's episodes are the difference of its two
+ * reads, and a wait that ended long ago does not hide today's. It is "-"
+ * without a preemption source (the histogram is then all zero: no figure,
+ * not a good one) and where no episode ended in the span.
+ *
  * Each stats file is opened once and kept open from tick to tick; a tick
  * only lists the directory and looks at each name: a new name is opened, a
  * name gone is closed, and a name that now names another file (a new VM
@@ -25,6 +31,7 @@
 #include "tools/options.h"
 #include "tools/share.h"
 #include "tools/stats-list.h"
+#include "tools/stats-ready.h"
 #include "tools/statsfile.h"
 #include "util/hosttime.h"
 
@@ -32,7 +39,11 @@
 #define MAX_ROWS	4096
 #define LINE_MAX_LEN	160
 
-enum sort_key { SORT_NAME, SORT_RUNNING, SORT_RUNNABLE, SORT_BLOCKED, SORT_OFFLINE };
+enum sort_key { SORT_NAME, SORT_RUNNING, SORT_RUNNABLE, SORT_BLOCKED, SORT_OFFLINE, SORT_READY };
+/* -s's words, and the header's "sorted by" */
+static const char *const sort_names[] = {
+	"name", "running", "runnable", "blocked", "offline", "ready",
+};
 
 struct row {
 	char vm[XRS_STATS_NAME_MAX];
@@ -43,6 +54,10 @@ struct row {
 	double updates_per_s;
 	double age_ms;				/* < 0: unknown */
 	bool stale, torn;
+	/* the ready histogram as read (for the next interval), and the span's p99 */
+	uint64_t ready_count, ready_max_ns, ready_buckets[XRS_STATS_READY_BUCKETS];
+	uint64_t ready_p99_ns;
+	bool ready_source, ready_shown;
 };
 
 struct vm_line {
@@ -51,6 +66,10 @@ struct vm_line {
 	unsigned int vcpus;
 	double pct[XRS_RUNSTATE_COUNT];
 	bool stale;
+	/* the span's episodes of all its vCPUs, and their p99 */
+	uint64_t ready_count, ready_max_ns, ready_buckets[XRS_STATS_READY_BUCKETS];
+	uint64_t ready_p99_ns;
+	bool ready_shown;
 };
 
 /* A published VM's file, open from the tick that found it to the one that lost it. */
@@ -79,13 +98,18 @@ static int usage(FILE *f, int status)
 {
 	fprintf(f, "usage: xrs top [NAME] [-b] [-d SECONDS] [-n ITERATIONS] [-s KEY]\n\n"
 		"Published VMs live (all, or NAME): per VM and vCPU, the %% of the last\n"
-		"interval spent running, runnable (steal), blocked and offline.\n\n"
+		"interval spent running, runnable (steal), blocked and offline, and\n"
+		"READY99ms: the p99 of the CPU-ready waits that ended in it (episodes in\n"
+		"which the vCPU was preempted inside KVM_RUN), in ms, as the upper bound\n"
+		"of its log2 bucket; \"-\" without a preemption source or an episode.\n"
+		"The first table covers the time since each VM started.\n\n"
 		"  -b             batch mode: plain tables on stdout, for scripts\n"
 		"  -d SECONDS     interval (1)\n"
 		"  -n ITERATIONS  stop after this many tables (interactive: until q)\n"
-		"  -s KEY         sort by name, running, runnable, blocked or offline (name)\n\n"
-		"Keys: n r w b o sort by name, running, waiting (runnable), blocked, offline;\n"
-		"q quits.\n");
+		"  -s KEY         sort by name, running, runnable, blocked, offline or ready\n"
+		"                 (name)\n\n"
+		"Keys: n r w b o y sort by name, running, waiting (runnable), blocked,\n"
+		"offline, ready; q quits.\n");
 	return status;
 }
 
@@ -98,6 +122,29 @@ static const struct row *find_prev(const struct top *t, const struct row *r)
 		    !strcmp(t->prev[i].vm, r->vm))
 			return &t->prev[i];
 	return NULL;
+}
+
+/*
+ * The ready episodes of the interval since @p (or since the start without
+ * one, or if the histogram went back: a slot another vCPU's now) into
+ * @d, and their number; r's p99 of them.
+ */
+static uint64_t ready_span(struct row *r, const struct row *p,
+			   uint64_t d[XRS_STATS_READY_BUCKETS])
+{
+	uint64_t count = r->ready_count;
+	bool back = p && p->ready_count > r->ready_count;
+	int b;
+
+	for (b = 0; b < XRS_STATS_READY_BUCKETS; b++)
+		back = back || (p && p->ready_buckets[b] > r->ready_buckets[b]);
+	if (p && !back)
+		count -= p->ready_count;
+	for (b = 0; b < XRS_STATS_READY_BUCKETS; b++)
+		d[b] = r->ready_buckets[b] - (p && !back ? p->ready_buckets[b] : 0);
+	r->ready_shown = r->ready_source && count;
+	r->ready_p99_ns = stats_ready_buckets_quantile_ns(d, count, r->ready_max_ns, 0.99);
+	return r->ready_shown ? count : 0;
 }
 
 /* Shares of the interval since @p (or since the start without one). */
@@ -178,12 +225,14 @@ static void unwatch_all(struct top *t)
 static void sample_vm(struct top *t, const char *name)
 {
 	static struct stats_vcpu v[XRS_STATS_MAX_VCPUS];
+	uint64_t d[XRS_STATS_READY_BUCKETS], span;
+	const struct row *p;
 	struct stats_file *f;
 	struct vm_line *vl;
 	uint64_t now = 0;
 	bool have_now;
 	char err[STATS_ERR_MAX];
-	int n, i, k;
+	int n, i, k, b;
 
 	if (t->nvms >= MAX_VMS)
 		return;
@@ -214,16 +263,47 @@ static void sample_vm(struct top *t, const char *name)
 		r->torn = v[i].torn;
 		stats_vcpu_times_at(&v[i], have_now, now, r->t);
 		r->age_ms = have_now ? (now > v[i].entry ? (double)(now - v[i].entry) / 1e6 : 0) : -1;
-		shares(r, find_prev(t, r), (double)(t->wall - t->prev_wall) / 1e9);
+		p = find_prev(t, r);
+		r->ready_source = stats_ready_source_loaded(f);
+		if (r->ready_source && !v[i].ready_torn) {
+			r->ready_count = v[i].ready_count;
+			r->ready_max_ns = v[i].ready_max_ns;
+			memcpy(r->ready_buckets, v[i].ready_buckets, sizeof(r->ready_buckets));
+		} else if (r->ready_source && p) {
+			/* a torn read of the histogram: as if it had not changed */
+			r->ready_count = p->ready_count;
+			r->ready_max_ns = p->ready_max_ns;
+			memcpy(r->ready_buckets, p->ready_buckets, sizeof(r->ready_buckets));
+		}
+		shares(r, p, (double)(t->wall - t->prev_wall) / 1e9);
+		span = ready_span(r, p, d);
+		if (span) {
+			vl->ready_count += span;
+			for (b = 0; b < XRS_STATS_READY_BUCKETS; b++)
+				vl->ready_buckets[b] += d[b];
+			if (r->ready_max_ns > vl->ready_max_ns)
+				vl->ready_max_ns = r->ready_max_ns;
+		}
 		for (k = 0; k < XRS_RUNSTATE_COUNT; k++)
 			vl->pct[k] += r->pct[k];
 		vl->vcpus++;
 	}
 	for (k = 0; k < XRS_RUNSTATE_COUNT && vl->vcpus; k++)
 		vl->pct[k] /= vl->vcpus;
+	vl->ready_shown = vl->ready_count != 0;
+	vl->ready_p99_ns = stats_ready_buckets_quantile_ns(vl->ready_buckets, vl->ready_count,
+							   vl->ready_max_ns, 0.99);
 }
 
 static enum sort_key sort_by;
+
+/* Highest first; a vCPU with no ready wait to show below one of 0. */
+static double sort_value(const struct row *r)
+{
+	if (sort_by == SORT_READY)
+		return r->ready_shown ? (double)r->ready_p99_ns : -1;
+	return r->pct[sort_by - SORT_RUNNING];
+}
 
 static int cmp_rows(const void *a, const void *b)
 {
@@ -231,7 +311,7 @@ static int cmp_rows(const void *a, const void *b)
 	int c = strcmp(x->vm, y->vm);
 
 	if (sort_by != SORT_NAME) {
-		double dx = x->pct[sort_by - SORT_RUNNING], dy = y->pct[sort_by - SORT_RUNNING];
+		double dx = sort_value(x), dy = sort_value(y);
 
 		if (dx != dy)
 			return dx < dy ? 1 : -1;
@@ -267,10 +347,20 @@ static void sample(struct top *t)
 	qsort(t->rows, t->nrows, sizeof(t->rows[0]), cmp_rows);
 }
 
+/* A ready wait in ms, in a column 9 wide: "-" if there is none to show. */
+static void ready_ms(char *buf, size_t len, bool shown, uint64_t ns)
+{
+	double ms = (double)ns / 1e6;
+
+	if (!shown)
+		snprintf(buf, len, "-");
+	else
+		snprintf(buf, len, ms < 1e5 ? "%.3f" : "%.0f", ms);
+}
+
 /* The table as lines, for either output. */
 static void render(const struct top *t, void (*line)(void *ctx, const char *s), void *ctx)
 {
-	static const char *const keys[] = { "name", "running", "runnable", "blocked", "offline" };
 	char buf[LINE_MAX_LEN], when[32];
 	time_t now = time(NULL);
 	unsigned int i, nvcpus = 0;
@@ -280,34 +370,38 @@ static void render(const struct top *t, void (*line)(void *ctx, const char *s), 
 	strftime(when, sizeof(when), "%H:%M:%S", localtime(&now));
 	snprintf(buf, sizeof(buf), "xrs top - %s  %u VMs, %u vCPUs, %s, sorted by %s", when,
 		 t->nvms, nvcpus, t->nprev ? "shares of the last interval" : "shares since start",
-		 keys[t->sort]);
+		 sort_names[t->sort]);
 	line(ctx, buf);
-	snprintf(buf, sizeof(buf), "%-20s %8s %5s %7s %7s %7s %7s",
-		 "VM", "PID", "VCPUS", "RUN%", "STEAL%", "BLOCK%", "OFF%");
+	snprintf(buf, sizeof(buf), "%-20s %8s %5s %7s %7s %7s %7s %9s",
+		 "VM", "PID", "VCPUS", "RUN%", "STEAL%", "BLOCK%", "OFF%", "READY99ms");
 	line(ctx, buf);
 	for (i = 0; i < t->nvms; i++) {
 		const struct vm_line *v = &t->vms[i];
+		char ready[24];
 
-		snprintf(buf, sizeof(buf), "%-20s %8d %5u %7.1f %7.1f %7.1f %7.1f%s", v->name,
-			 v->pid, v->vcpus, v->pct[0], v->pct[1], v->pct[2], v->pct[3],
+		ready_ms(ready, sizeof(ready), v->ready_shown, v->ready_p99_ns);
+		snprintf(buf, sizeof(buf), "%-20s %8d %5u %7.1f %7.1f %7.1f %7.1f %9s%s", v->name,
+			 v->pid, v->vcpus, v->pct[0], v->pct[1], v->pct[2], v->pct[3], ready,
 			 v->stale ? "  stale" : "");
 		line(ctx, buf);
 	}
 	line(ctx, "");
-	snprintf(buf, sizeof(buf), "%-20s %5s %-9s %7s %7s %7s %7s %9s %9s", "VM", "VCPU",
-		 "STATE", "RUN%", "STEAL%", "BLOCK%", "OFF%", "UPD/s", "AGE(ms)");
+	snprintf(buf, sizeof(buf), "%-20s %5s %-9s %7s %7s %7s %7s %9s %9s %9s", "VM", "VCPU",
+		 "STATE", "RUN%", "STEAL%", "BLOCK%", "OFF%", "UPD/s", "AGE(ms)", "READY99ms");
 	line(ctx, buf);
 	for (i = 0; i < t->nrows; i++) {
 		const struct row *r = &t->rows[i];
-		char age[16];
+		char age[16], ready[24];
 
 		if (r->age_ms < 0)
 			snprintf(age, sizeof(age), "-");
 		else
 			snprintf(age, sizeof(age), "%.1f", r->age_ms);
-		snprintf(buf, sizeof(buf), "%-20s %5u %-9s %7.1f %7.1f %7.1f %7.1f %9.0f %9s%s",
+		ready_ms(ready, sizeof(ready), r->ready_shown, r->ready_p99_ns);
+		snprintf(buf, sizeof(buf), "%-20s %5u %-9s %7.1f %7.1f %7.1f %7.1f %9.0f %9s %9s%s",
 			 r->vm, r->vcpu_id, stats_state_name(r->state), r->pct[0], r->pct[1],
-			 r->pct[2], r->pct[3], r->updates_per_s, age, r->torn ? " torn" : "");
+			 r->pct[2], r->pct[3], r->updates_per_s, age, ready,
+			 r->torn ? " torn" : "");
 		line(ctx, buf);
 	}
 	if (t->error[0]) {
@@ -368,7 +462,8 @@ static int run_interactive(struct top *t)
 		erase();
 		sc.y = 0;
 		render(t, screen_line, &sc);
-		mvaddstr(LINES - 1, 0, "q quit  n/r/w/b/o sort by name/running/runnable/blocked/offline");
+		mvaddstr(LINES - 1, 0,
+			 "q quit  n/r/w/b/o/y sort by name/running/runnable/blocked/offline/ready");
 		refresh();
 		timeout((int)(t->delay * 1000));
 		ch = getch();
@@ -380,6 +475,7 @@ static int run_interactive(struct top *t)
 		case 'w': t->sort = SORT_RUNNABLE; break;
 		case 'b': t->sort = SORT_BLOCKED; break;
 		case 'o': t->sort = SORT_OFFLINE; break;
+		case 'y': t->sort = SORT_READY; break;
 		default: break;
 		}
 	}
@@ -390,7 +486,6 @@ static int run_interactive(struct top *t)
 int cmd_top(int argc, char **argv)
 {
 	static const struct option opts[] = { { "help", no_argument, 0, 'h' }, { 0, 0, 0, 0 } };
-	static const char *const sorts[] = { "name", "running", "runnable", "blocked", "offline" };
 	static struct top t;
 	struct opts o;
 	uint64_t n;
@@ -414,7 +509,7 @@ int cmd_top(int argc, char **argv)
 			t.iterations = (long)n;
 			break;
 		case 's':
-			k = opts_choice(&o, sorts, sizeof(sorts) / sizeof(sorts[0]));
+			k = opts_choice(&o, sort_names, sizeof(sort_names) / sizeof(sort_names[0]));
 			if (k < 0)
 				return OPTS_STATUS;
 			t.sort = (enum sort_key)k;
