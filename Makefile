@@ -100,7 +100,7 @@ $(BPF_DIR)/vmlinux.h:
 	$(Q)$(BPFTOOL) btf dump file $(BTF_FILE) format c > $@.tmp && mv $@.tmp $@
 $(BPF_DIR)/preempt.bpf.o: bpf/preempt.bpf.c bpf/preempt-map.h $(BPF_DIR)/vmlinux.h
 	@printf "  %-8s %s\n" BPF $@
-	$(Q)$(BPF_CLANG) -g -O2 -Wall -Werror -target bpf -D__TARGET_ARCH_x86 \
+	$(Q)$(BPF_CLANG) -g -O2 -Wall -Werror -target bpf -mcpu=v3 -D__TARGET_ARCH_x86 \
 		-I$(BPF_DIR) -I. -c -o $@ bpf/preempt.bpf.c
 $(BPF_DIR)/preempt.o: $(BPF_DIR)/preempt.bpf.o
 	$(Q)$(BPFTOOL) gen object $@ $<

@@ -41,8 +41,48 @@ struct preempt_slot {
 	__u32 pad;
 	__u64 ready_buckets[PREEMPT_BUCKETS];
 	__u64 episode_run_delay;	/* run_delay when the episode began */
-	__u64 pad2[5];		/* 320 bytes: five whole cache lines */
+	/*
+	 * Its vCPU's runstate area, where the guest reads it: in element
+	 * area_idx1 - 1 of preempt_areas (0: none), area_ofs bytes in. User
+	 * space sets these while it owns the area; the program reads them.
+	 */
+	__u32 area_idx1;
+	__u32 area_ofs;		/* < PREEMPT_PAGE */
+	__u32 area_times_ofs;	/* state_entry_time in the area: 8 (64-bit) or 4 (compat) */
+	__u32 area_flag;	/* nonzero: XEN_RUNSTATE_UPDATE around each write */
+	/*
+	 * Who writes the area now (PREEMPT_AREA_*): taken by compare-and-swap
+	 * from FREE and given back to it. The program never waits: it skips a
+	 * flip the user space holds the area for.
+	 */
+	__u32 area_owner;
+	__u32 area_flipped;	/* the program made it runnable and owes it running */
+	/*
+	 * Switch-ins the program saw. Fewer than pcount grew: the kernel ran
+	 * the thread without a sched_switch naming it (seen on 6.18, about
+	 * one in 150, in tracefs too), and a flip was owed meanwhile.
+	 */
+	__u64 switch_ins;
+	__u64 pad2;		/* 320 bytes: five whole cache lines */
 };
+
+/*
+ * A vCPU's runstate area, moved onto map pages by its VMM so the program
+ * can write it where the guest reads it: two pages, for an area that
+ * crosses into the next one. 256 of them per process: 2 MiB of kernel
+ * memory the map holds from its load on.
+ */
+#define PREEMPT_PAGE		4096
+#define PREEMPT_AREA_SIZE	(2 * PREEMPT_PAGE)
+#define PREEMPT_MAX_AREAS	256
+#define PREEMPT_AREA_FREE	0
+#define PREEMPT_AREA_PROGRAM	1
+#define PREEMPT_AREA_USER	2
+
+/* Xen's runstates the program writes, and the flag (public/vcpu.h). */
+#define PREEMPT_RUNSTATE_RUNNING	0
+#define PREEMPT_RUNSTATE_RUNNABLE	1
+#define PREEMPT_UPDATE_FLAG_BYTE	0x80	/* bit 63 of state_entry_time, in its top byte */
 
 /* The bucket of a ready wait of @ns. No loop, no table: the verifier's way. */
 static inline unsigned int preempt_bucket(__u64 ns)

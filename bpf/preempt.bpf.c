@@ -34,6 +34,19 @@ struct {
 	__type(value, struct preempt_slot);
 } preempt_slots SEC(".maps");
 
+/* Runstate areas a VMM moved here: the guest reads them through its own mapping. */
+struct preempt_area {
+	__u8 b[PREEMPT_AREA_SIZE];
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, PREEMPT_MAX_AREAS);
+	__uint(map_flags, BPF_F_MMAPABLE);
+	__type(key, __u32);
+	__type(value, struct preempt_area);
+} preempt_areas SEC(".maps");
+
 /* The thread this CPU switched in last: its tid, its slot + 1 (0: none), as of gen. */
 struct cpu_last {
 	__u32 tid;
@@ -76,6 +89,45 @@ static __always_inline void episode_end(struct preempt_slot *s, __u64 wait)
 		s->ready_max_ns = wait;
 }
 
+/*
+ * A state-only flip of the vCPU's area, @from to @to (running and runnable
+ * differ only in the low byte of the little-endian state word, so one byte
+ * store is the whole change), inside the XEN_RUNSTATE_UPDATE flag where the
+ * guest asked for it: flag byte first, cleared last. Entry time and times
+ * stay as the vCPU's last update booked them, so Σ time[] == entry holds.
+ * Skipped while user space owns the area, or if the state is not @from
+ * (the VMM made it blocked or offline). Bounds: masks the verifier sees.
+ */
+static __always_inline void area_flip(struct preempt_slot *s, __u8 from, __u8 to)
+{
+	__u32 idx = s->area_idx1 - 1, ofs, flag;
+	struct preempt_area *a;
+
+	if (!s->area_idx1)
+		return;
+	a = bpf_map_lookup_elem(&preempt_areas, &idx);
+	if (!a)
+		return;
+	if (__sync_val_compare_and_swap(&s->area_owner, PREEMPT_AREA_FREE,
+					PREEMPT_AREA_PROGRAM) != PREEMPT_AREA_FREE)
+		return;
+	ofs = s->area_ofs & (PREEMPT_PAGE - 1);
+	flag = ofs + (s->area_times_ofs & 12) + 7;
+	if (a->b[ofs] == from && !a->b[ofs + 1] && !a->b[ofs + 2] && !a->b[ofs + 3]) {
+		if (s->area_flag) {
+			a->b[flag] |= PREEMPT_UPDATE_FLAG_BYTE;
+			asm volatile("" ::: "memory");	/* x86 keeps stores in order */
+		}
+		a->b[ofs] = to;
+		if (s->area_flag) {
+			asm volatile("" ::: "memory");
+			a->b[flag] &= ~PREEMPT_UPDATE_FLAG_BYTE;
+		}
+		s->area_flipped = to == PREEMPT_RUNSTATE_RUNNABLE;
+	}
+	__sync_fetch_and_and(&s->area_owner, PREEMPT_AREA_FREE);
+}
+
 static __always_inline void switched_out(__u32 slot, struct task_struct *p,
 					 unsigned int prev_state)
 {
@@ -99,6 +151,9 @@ static __always_inline void switched_out(__u32 slot, struct task_struct *p,
 		s->episode_run_delay = s->run_delay;
 	}
 	slot_end(s);
+	/* The guest sees it at once: vcpu_is_preempted() is this state. */
+	if (prev_state == 0 && s->in_run)
+		area_flip(s, PREEMPT_RUNSTATE_RUNNING, PREEMPT_RUNSTATE_RUNNABLE);
 }
 
 /*
@@ -127,9 +182,13 @@ static __always_inline void switched_in(__u32 slot, struct task_struct *p)
 	slot_begin(s);
 	s->run_delay = p->sched_info.run_delay + wait;
 	s->pcount = pcount;
+	s->switch_ins++;
 	if (s->episode_start)
 		episode_end(s, s->run_delay - s->episode_run_delay);
 	slot_end(s);
+	/* Running again before the guest does. */
+	if (s->area_flipped)
+		area_flip(s, PREEMPT_RUNSTATE_RUNNABLE, PREEMPT_RUNSTATE_RUNNING);
 }
 
 SEC("tp_btf/sched_switch")

@@ -247,8 +247,9 @@ extern const struct xrs_steal_ops steal_bpf_ops;
 
 /*
  * The end of enter() with a slot (lock held): the thread is going into
- * KVM_RUN, which the program must know of a switch-out; and episodes new
- * since the last copy go into the stats file. Until exit() clears it.
+ * KVM_RUN, which the program must know of a switch-out; its area says
+ * running; and episodes new since the last copy go into the stats file.
+ * Until exit() clears it.
  */
 static inline void vcpu_preempt_enter(struct xrs_vcpu *v)
 {
@@ -256,6 +257,9 @@ static inline void vcpu_preempt_enter(struct xrs_vcpu *v)
 
 	if (__builtin_expect(s == NULL, 1))
 		return;
+	/* This thread runs: a switch-in the kernel did not report left a flip owed. */
+	if (__builtin_expect(__atomic_load_n(&s->area_flipped, __ATOMIC_RELAXED), 0))
+		preempt_area_restore(v->vm->preempt, s);
 	preempt_set_in_run(s, 1);
 	if (v->ready && __atomic_load_n(&s->ready_count, __ATOMIC_RELAXED) != v->ready_seen)
 		vcpu_preempt_publish(v);
@@ -263,8 +267,14 @@ static inline void vcpu_preempt_enter(struct xrs_vcpu *v)
 
 static inline void vcpu_preempt_exit(struct xrs_vcpu *v)
 {
-	if (v->pslot)
-		preempt_set_in_run(v->pslot, 0);
+	struct preempt_slot *s = v->pslot;
+
+	if (!s)
+		return;
+	preempt_set_in_run(s, 0);
+	/* Out of KVM_RUN no flip comes: one owed is made now. */
+	if (__builtin_expect(__atomic_load_n(&s->area_flipped, __ATOMIC_RELAXED), 0))
+		preempt_area_restore(v->vm->preempt, s);
 }
 
 /* halt.c's source for a new vCPU (VM lock held): sets halted_ns and halt_status. */

@@ -26,6 +26,9 @@ struct preempt_map {
 	struct preempt_bpf *skel;
 	struct preempt_slot *slots;		/* the array, mapped */
 	size_t size;
+	uint8_t *areas;				/* preempt_areas, mapped */
+	size_t areas_size;
+	bool area_used[PREEMPT_MAX_AREAS];	/* under lock */
 	int tids_fd;
 	pid_t pid;				/* the process that loaded it, or 0 */
 	int err;				/* its load's result */
@@ -88,6 +91,18 @@ static int load(struct preempt_map *m, char *why, size_t len)
 		return r;
 	}
 	m->slots = p;
+	m->areas_size = (size_t)PREEMPT_AREA_SIZE * PREEMPT_MAX_AREAS;
+	p = mmap(NULL, m->areas_size, PROT_READ | PROT_WRITE, MAP_SHARED,
+		 bpf_map__fd(m->skel->maps.preempt_areas), 0);
+	if (p == MAP_FAILED) {
+		r = -errno;
+		munmap(m->slots, m->size);
+		preempt_bpf__destroy(m->skel);
+		m->skel = NULL;
+		snprintf(why, len, "mmap of the areas failed: %s", strerror(-r));
+		return r;
+	}
+	m->areas = p;
 	m->tids_fd = bpf_map__fd(m->skel->maps.preempt_tids);
 	return 0;
 }
@@ -176,4 +191,69 @@ void preempt_map_remove(struct preempt_map *m, pid_t tid, uint32_t slot)
 struct preempt_slot *preempt_map_slot(struct preempt_map *m, uint32_t slot)
 {
 	return &m->slots[slot];
+}
+
+/*
+ * A free area element, zeroed: its two pages, for a VMM to map over the
+ * guest pages of a runstate area. -ENOSPC when all are taken.
+ */
+int preempt_area_alloc(struct preempt_map *m, uint32_t *idx, void **pages)
+{
+	uint32_t i;
+	int r = -ENOSPC;
+
+	pthread_mutex_lock(&lock);
+	for (i = 0; i < PREEMPT_MAX_AREAS && m->area_used[i]; i++)
+		;
+	if (i < PREEMPT_MAX_AREAS) {
+		m->area_used[i] = true;
+		memset(m->areas + (size_t)i * PREEMPT_AREA_SIZE, 0, PREEMPT_AREA_SIZE);
+		*idx = i;
+		*pages = m->areas + (size_t)i * PREEMPT_AREA_SIZE;
+		r = 0;
+	}
+	pthread_mutex_unlock(&lock);
+	return r;
+}
+
+/* No slot points at it any more (preempt_area_point(s, 0, ...)). */
+void preempt_area_free(struct preempt_map *m, uint32_t idx)
+{
+	pthread_mutex_lock(&lock);
+	if (idx < PREEMPT_MAX_AREAS)
+		m->area_used[idx] = false;
+	pthread_mutex_unlock(&lock);
+}
+
+/*
+ * The calling thread is its vCPU's and runs: a flip the program still owes
+ * (the kernel switched the thread in without a sched_switch naming it) is
+ * made here, before the guest runs. State byte, flag protocol, as the
+ * program's own flip.
+ */
+void preempt_area_restore(struct preempt_map *m, struct preempt_slot *s)
+{
+	uint8_t *a, *flag;
+
+	preempt_area_lock(s);
+	if (s->area_flipped && s->area_idx1 && s->area_idx1 <= PREEMPT_MAX_AREAS) {
+		a = m->areas + (size_t)(s->area_idx1 - 1) * PREEMPT_AREA_SIZE +
+		    (s->area_ofs & (PREEMPT_PAGE - 1));
+		flag = a + (s->area_times_ofs & 12) + 7;
+		if (a[0] == PREEMPT_RUNSTATE_RUNNABLE && !a[1] && !a[2] && !a[3]) {
+			if (s->area_flag) {
+				__atomic_store_n(flag, *flag | PREEMPT_UPDATE_FLAG_BYTE,
+						 __ATOMIC_RELAXED);
+				__atomic_signal_fence(__ATOMIC_SEQ_CST);
+			}
+			__atomic_store_n(a, PREEMPT_RUNSTATE_RUNNING, __ATOMIC_RELAXED);
+			if (s->area_flag) {
+				__atomic_signal_fence(__ATOMIC_SEQ_CST);
+				__atomic_store_n(flag, *flag & ~PREEMPT_UPDATE_FLAG_BYTE,
+						 __ATOMIC_RELAXED);
+			}
+		}
+		s->area_flipped = 0;
+	}
+	preempt_area_unlock(s);
 }

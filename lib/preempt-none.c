@@ -32,3 +32,19 @@ struct preempt_slot *preempt_map_slot(struct preempt_map *m, uint32_t slot)
 	(void)m, (void)slot;
 	return NULL;
 }
+
+int preempt_area_alloc(struct preempt_map *m, uint32_t *idx, void **pages)
+{
+	(void)m, (void)idx, (void)pages;
+	return -EOPNOTSUPP;
+}
+
+void preempt_area_free(struct preempt_map *m, uint32_t idx)
+{
+	(void)m, (void)idx;
+}
+
+void preempt_area_restore(struct preempt_map *m, struct preempt_slot *s)
+{
+	(void)m, (void)s;
+}

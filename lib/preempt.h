@@ -92,6 +92,53 @@ static inline int preempt_read(const struct preempt_slot *s, struct preempt_snap
 	return -EAGAIN;
 }
 
+/* preempt-load.c: the areas (two pages each) a VMM maps over guest memory. */
+int preempt_area_alloc(struct preempt_map *m, uint32_t *idx, void **pages);
+void preempt_area_free(struct preempt_map *m, uint32_t idx);
+/* On the slot's own thread, running: a flip back the program still owes. */
+void preempt_area_restore(struct preempt_map *m, struct preempt_slot *s);
+
+/*
+ * User space writes an area the program may flip only while it owns it.
+ * The program holds it for a few stores with preemption off and never
+ * waits for it, so this spin is short; it is never taken by the program
+ * while user space holds it (the flip is skipped instead).
+ */
+static inline void preempt_area_lock(struct preempt_slot *s)
+{
+	uint32_t free_ = PREEMPT_AREA_FREE;
+
+	while (!__atomic_compare_exchange_n(&s->area_owner, &free_, PREEMPT_AREA_USER, false,
+					    __ATOMIC_ACQUIRE, __ATOMIC_RELAXED)) {
+		free_ = PREEMPT_AREA_FREE;
+		__builtin_ia32_pause();
+	}
+}
+
+static inline void preempt_area_unlock(struct preempt_slot *s)
+{
+	__atomic_store_n(&s->area_owner, PREEMPT_AREA_FREE, __ATOMIC_RELEASE);
+}
+
+/*
+ * Point slot @s at area element @idx (or none: @idx ~0u), @ofs bytes in,
+ * in a layout whose state_entry_time is at @times_ofs, with the update
+ * flag or not. Under the area's ownership: the program sees all of it or
+ * none. A flip owed is forgotten: the new place holds what user space
+ * wrote there.
+ */
+static inline void preempt_area_point(struct preempt_slot *s, uint32_t idx, uint32_t ofs,
+				      uint32_t times_ofs, bool flag)
+{
+	preempt_area_lock(s);
+	s->area_idx1 = idx == ~0u ? 0 : idx + 1;
+	s->area_ofs = ofs;
+	s->area_times_ofs = times_ofs;
+	s->area_flag = flag;
+	s->area_flipped = 0;
+	preempt_area_unlock(s);
+}
+
 /* user space's word: set on the vCPU thread around KVM_RUN. */
 static inline void preempt_set_in_run(struct preempt_slot *s, uint32_t in)
 {

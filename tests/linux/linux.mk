@@ -12,5 +12,5 @@ test-linux-guest-run: $(XRS_BIN) $(BUILD)/tests/kvm/kvm-probe
 # Boots alone with 8, 16 and 32 vCPUs: slow under the sandbox's TCG, so
 # outside make test's CI run (docs/linux-guest.md has the times).
 test-linux-guest-large: tools-deps
-	@XRS_LINUX_BOOTS="8 16 32" XRS_LINUX_BOOTS_ONLY=1 \
+	@XRS_LINUX_BOOTS="8 16 32" XRS_LINUX_BOOTS_ONLY=1 XRS_LINUX_SECONDS=900 \
 		$(MAKE) --no-print-directory test-linux-guest-run

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: MIT
+#include <stdio.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <xrs/stats.h>
 #include "tests/unit/harness.h"
 
 static uint64_t fake_now(void *opaque)
@@ -204,4 +206,37 @@ void guest_enter_and_read(struct tvm *t, uint64_t gpa, bool long_mode, struct ar
 	xrs_vcpu_exit(t->vcpu);
 	/* The selftest's host check at every sync. */
 	assert_int_equal(v->entry, view_sum(v));
+}
+
+/* A VM whose source is the map, or a skip that says why not. */
+struct xrs_vm *bpf_vm_or_skip(struct xrs_vcpu **v)
+{
+	struct xrs_vm *vm = default_vm(v);
+	char src[XRS_STATS_SOURCE_MAX];
+
+	assert_int_equal(xrs_vm_get_preempt_source(vm, src, sizeof(src)), 0);
+	if (strcmp(src, "bpf")) {
+		print_message("preempt_source: %s: skipped\n", src);
+		xrs_vm_destroy(vm);
+		skip();
+	}
+	return vm;
+}
+
+int thread_schedstat(pid_t tid, uint64_t *rd, uint64_t *pcount)
+{
+	unsigned long long a, b, c;
+	char path[64];
+	FILE *f;
+	int n;
+
+	snprintf(path, sizeof(path), "/proc/self/task/%d/schedstat", tid);
+	f = fopen(path, "r");
+	if (!f)
+		return -1;
+	n = fscanf(f, "%llu %llu %llu", &a, &b, &c);
+	fclose(f);
+	*rd = b;
+	*pcount = c;
+	return n == 3 ? 0 : -1;
 }

@@ -15,6 +15,7 @@
 #include <cmocka.h>
 
 #include <errno.h>
+#include <sys/types.h>
 #include <stdbool.h>
 #include <xrs/xrs.h>
 #include "tests/common/area-view.h"
@@ -36,6 +37,11 @@ extern const struct xrs_steal_ops fake_steal_ops;
 
 /* A VM with libxrs's default sources (no vm_fd: CLOCK_MONOTONIC) and vCPU 0. */
 struct xrs_vm *default_vm(struct xrs_vcpu **v);
+
+/* default_vm whose preemption source is the BPF map, or a skip that says why not. */
+struct xrs_vm *bpf_vm_or_skip(struct xrs_vcpu **v);
+/* Thread @tid's run delay and pcount (switch-ins) from its schedstat: 0 or -1. */
+int thread_schedstat(pid_t tid, uint64_t *rd, uint64_t *pcount);
 
 /* npages of zeroed memory between two PROT_NONE pages. */
 void *guarded_alloc(size_t npages);

@@ -28,39 +28,6 @@
 /* The CPU the two threads share: the last one (the first is busier). */
 #define CPU		((int)sysconf(_SC_NPROCESSORS_ONLN) - 1)
 
-/* A VM whose source is the map, or a skip that says why not. */
-static struct xrs_vm *bpf_vm_or_skip(struct xrs_vcpu **v)
-{
-	struct xrs_vm *vm = default_vm(v);
-	char src[XRS_STATS_SOURCE_MAX];
-
-	assert_int_equal(xrs_vm_get_preempt_source(vm, src, sizeof(src)), 0);
-	if (strcmp(src, "bpf")) {
-		print_message("preempt_source: %s: skipped\n", src);
-		xrs_vm_destroy(vm);
-		skip();
-	}
-	return vm;
-}
-
-static int schedstat(pid_t tid, uint64_t *rd, uint64_t *pcount)
-{
-	unsigned long long a, b, c;
-	char path[64];
-	FILE *f;
-	int n;
-
-	snprintf(path, sizeof(path), "/proc/self/task/%d/schedstat", tid);
-	f = fopen(path, "r");
-	if (!f)
-		return -1;
-	n = fscanf(f, "%llu %llu %llu", &a, &b, &c);
-	fclose(f);
-	*rd = b;
-	*pcount = c;
-	return n == 3 ? 0 : -1;
-}
-
 static atomic_bool hog_stop;
 
 static void *hog(void *arg)
@@ -99,18 +66,18 @@ static void contend(struct xrs_vcpu *v, struct run *r, bool map_inside)
 	usleep(1000);
 	/* Both read by this thread while it runs: no wait of its own is pending. */
 	if (map_inside)
-		assert_int_equal(schedstat(gettid(), &r->rd0, &r->pc0), 0);
+		assert_int_equal(thread_schedstat(gettid(), &r->rd0, &r->pc0), 0);
 	assert_int_equal(preempt_read(v->pslot, &r->m0, 1000), 0);
 	if (!map_inside)
-		assert_int_equal(schedstat(gettid(), &r->rd0, &r->pc0), 0);
+		assert_int_equal(thread_schedstat(gettid(), &r->rd0, &r->pc0), 0);
 	t0 = mono_ns();
 	while (mono_ns() - t0 < RUN_NS)
 		;
 	if (!map_inside)
-		assert_int_equal(schedstat(gettid(), &r->rd1, &r->pc1), 0);
+		assert_int_equal(thread_schedstat(gettid(), &r->rd1, &r->pc1), 0);
 	assert_int_equal(preempt_read(v->pslot, &r->m1, 1000), 0);
 	if (map_inside)
-		assert_int_equal(schedstat(gettid(), &r->rd1, &r->pc1), 0);
+		assert_int_equal(thread_schedstat(gettid(), &r->rd1, &r->pc1), 0);
 	r->wall = mono_ns() - t0;
 	xrs_vcpu_exit(v);
 	assert_int_equal(v->pslot->in_run, 0);

@@ -1,0 +1,231 @@
+// SPDX-License-Identifier: MIT
+/*
+ * The preemption source writes what the guest reads (issue 23): a vCPU's
+ * runstate area, moved by its VMM onto an element of the program's areas
+ * map, says runnable while the vCPU thread is switched out inside KVM_RUN
+ * and running before it runs again; the program keeps out while user space
+ * writes the area, and an entry makes a flip the kernel left owed. On this
+ * host, without KVM; where the program cannot load, skipped with the reason.
+ */
+#include <pthread.h>
+#include <sched.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+#include "tests/unit/harness.h"
+#include "lib/internal.h"
+#include "util/hosttime.h"
+#include "util/pin.h"
+
+/* The CPU the two threads share: the last one (the first is busier). */
+#define CPU		((int)sysconf(_SC_NPROCESSORS_ONLN) - 1)
+
+/*
+ * The guest-visible flip (issue 23): an area in an element of the areas
+ * map, where a VMM maps it over guest memory, 6 bytes before a page ends
+ * (64-bit layout, the update flag on: state on the first page, the flag
+ * byte on the second). The vCPU thread spins on CPU with a reader pinned
+ * beside it: the reader runs only while the vCPU is switched out, so every
+ * read it makes should say what a preempted vCPU's area says.
+ */
+#define AREA_OFS	(PREEMPT_PAGE - 6)
+#define FLIP_NS		1000000000ull
+
+struct flip {
+	struct xrs_vcpu *v;
+	uint8_t *area;			/* the element's first byte + AREA_OFS */
+	bool in_run;			/* the vCPU thread between enter and exit */
+	atomic_bool ready, stop;
+	uint64_t reads, runnable, running, flagged;
+	uint64_t own_reads, own_not_running;	/* the vCPU's of its own area */
+	uint64_t switch_ins, unreported;	/* the program's; pcount's grown beyond */
+};
+
+static void *flip_vcpu(void *arg)
+{
+	struct flip *f = arg;
+	uint64_t ins0, pc0, pc1, rd;
+
+	CHECK(pin_to_cpu(CPU) == 0);
+	CHECK(xrs_vcpu_bind_thread(f->v) == 0);
+	if (f->in_run)
+		xrs_vcpu_enter(f->v);
+	/* The kernel's count of this thread's switch-ins, and the program's. */
+	CHECK(thread_schedstat(gettid(), &rd, &pc0) == 0);
+	ins0 = __atomic_load_n(&f->v->pslot->switch_ins, __ATOMIC_RELAXED);
+	atomic_store(&f->ready, true);
+	/* What a guest reads of its own vCPU: it runs, so the flip back came first. */
+	while (!atomic_load_explicit(&f->stop, memory_order_relaxed)) {
+		f->own_reads++;
+		f->own_not_running += ((volatile uint8_t *)f->area)[0] != 0;
+	}
+	f->switch_ins = __atomic_load_n(&f->v->pslot->switch_ins, __ATOMIC_RELAXED) - ins0;
+	CHECK(thread_schedstat(gettid(), &rd, &pc1) == 0);
+	f->unreported = pc1 - pc0 - f->switch_ins;
+	if (f->in_run)
+		xrs_vcpu_exit(f->v);
+	return NULL;
+}
+
+/* On the vCPU's CPU: it is switched out whenever this runs. */
+static void flip_read(struct flip *f)
+{
+	volatile uint8_t *a = f->area;
+	uint64_t t0;
+	int i;
+
+	CHECK(pin_to_cpu(CPU) == 0);
+	for (i = 0; i < 20; i++)		/* the vCPU runs, and is switched out, since */
+		sched_yield();
+	for (t0 = mono_ns(); mono_ns() - t0 < FLIP_NS;) {
+		uint32_t state = a[0] | a[1] << 8 | a[2] << 16 | (uint32_t)a[3] << 24;
+
+		f->reads++;
+		f->runnable += state == 1;
+		f->running += state == 0;
+		f->flagged += !!(a[15] & 0x80);
+	}
+}
+
+/* The area as the VMM left it: running, Σ time[] == entry, the rest of both pages a pattern. */
+static const uint64_t area_entry = 1500, area_times[4] = { 1000, 200, 300, 0 };
+
+static uint8_t *area_setup(struct xrs_vm *vm, uint32_t *idx)
+{
+	void *pages;
+	uint8_t *a;
+
+	assert_int_equal(preempt_area_alloc(vm->preempt, idx, &pages), 0);
+	memset(pages, 0xa5, PREEMPT_AREA_SIZE);
+	a = (uint8_t *)pages + AREA_OFS;
+	memset(a, 0, 8);
+	memcpy(a + 8, &area_entry, 8);
+	memcpy(a + 16, area_times, sizeof(area_times));
+	return a;
+}
+
+/* Nothing but the state changed, and nothing outside the area at all. */
+static void area_check(const uint8_t *a, uint32_t want_state)
+{
+	const uint8_t *page = a - AREA_OFS;
+	uint64_t entry, times[4];
+	uint32_t state;
+	int i;
+
+	memcpy(&state, a, 4);
+	memcpy(&entry, a + 8, 8);
+	memcpy(times, a + 16, sizeof(times));
+	assert_int_equal(state, want_state);
+	assert_int_equal(entry, area_entry);		/* the flag cleared, too */
+	assert_memory_equal(times, area_times, sizeof(times));
+	for (i = 0; i < PREEMPT_AREA_SIZE; i++)
+		if (i < AREA_OFS || i >= AREA_OFS + 48)
+			assert_int_equal(page[i], 0xa5);
+}
+
+/* The vCPU thread and its reader for FLIP_NS; @hold: user space owns the area meanwhile. */
+static void flip_run(struct flip *f, bool hold)
+{
+	pthread_t th;
+	uint32_t idx;
+	struct xrs_vm *vm = bpf_vm_or_skip(&f->v);
+
+	f->area = area_setup(vm, &idx);
+	atomic_store(&f->ready, false);
+	atomic_store(&f->stop, false);
+	assert_int_equal(pthread_create(&th, NULL, flip_vcpu, f), 0);
+	while (!atomic_load(&f->ready))
+		usleep(100);
+	preempt_area_point(f->v->pslot, idx, AREA_OFS, 8, true);
+	if (hold)
+		preempt_area_lock(f->v->pslot);
+	flip_read(f);
+	if (hold)
+		preempt_area_unlock(f->v->pslot);
+	atomic_store(&f->stop, true);
+	pthread_join(th, NULL);
+	/* Switched in for the last time before it left KVM_RUN: running. */
+	area_check(f->area, 0);
+	preempt_area_point(f->v->pslot, ~0u, 0, 0, false);
+	preempt_area_free(vm->preempt, idx);
+	print_message("%llu reads while the vCPU was switched out: %llu runnable, %llu running, "
+		      "%llu with the update flag; the vCPU's own: %llu reads, %llu not running "
+		      "(%llu switch-ins seen, %llu the kernel did not report)\n",
+		      (unsigned long long)f->reads, (unsigned long long)f->runnable,
+		      (unsigned long long)f->running, (unsigned long long)f->flagged,
+		      (unsigned long long)f->own_reads, (unsigned long long)f->own_not_running,
+		      (unsigned long long)f->switch_ins, (unsigned long long)f->unreported);
+	assert_true(f->reads > 1000);
+	assert_int_equal(f->flagged, 0);
+	/* Every switch-in the kernel reports flips it back before the vCPU runs. */
+	if (!f->unreported)
+		assert_int_equal(f->own_not_running, 0);
+	xrs_vm_destroy(vm);
+}
+
+static void a_preempted_vcpu_reads_runnable_in_its_area(void **state)
+{
+	struct flip f = { .in_run = true };
+
+	(void)state;
+	flip_run(&f, false);
+	assert_true(f.runnable * 100 >= f.reads * 99);
+	assert_int_equal(f.runnable + f.running, f.reads);
+}
+
+static void outside_kvm_run_its_area_stays_running(void **state)
+{
+	struct flip f = { .in_run = false };
+
+	(void)state;
+	flip_run(&f, false);
+	assert_int_equal(f.running, f.reads);
+}
+
+static void the_program_keeps_out_while_user_space_owns_the_area(void **state)
+{
+	struct flip f = { .in_run = true };
+
+	(void)state;
+	flip_run(&f, true);
+	assert_int_equal(f.running, f.reads);
+}
+
+/* As after a switch-in the kernel did not report: the next entry makes it running. */
+static void an_entry_makes_a_flip_still_owed(void **state)
+{
+	struct xrs_vcpu *v;
+	struct xrs_vm *vm = bpf_vm_or_skip(&v);
+	uint32_t idx;
+	uint8_t *a = area_setup(vm, &idx);
+
+	(void)state;
+	assert_int_equal(xrs_vcpu_bind_thread(v), 0);
+	preempt_area_point(v->pslot, idx, AREA_OFS, 8, true);
+	a[0] = 1;
+	v->pslot->area_flipped = 1;
+	xrs_vcpu_enter(v);
+	assert_int_equal(v->pslot->area_flipped, 0);
+	area_check(a, 0);
+	/* And an exit: the thread left KVM_RUN, no flip comes after it. */
+	a[0] = 1;
+	v->pslot->area_flipped = 1;
+	xrs_vcpu_exit(v);
+	area_check(a, 0);
+	preempt_area_point(v->pslot, ~0u, 0, 0, false);
+	preempt_area_free(vm->preempt, idx);
+	xrs_vm_destroy(vm);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(a_preempted_vcpu_reads_runnable_in_its_area),
+		cmocka_unit_test(outside_kvm_run_its_area_stays_running),
+		cmocka_unit_test(the_program_keeps_out_while_user_space_owns_the_area),
+		cmocka_unit_test(an_entry_makes_a_flip_still_owed),
+	};
+
+	return cmocka_run_group_tests_name("preempt_area", tests, NULL, NULL);
+}
