@@ -56,12 +56,16 @@ static int set_addr(struct xrs_vcpu *v, uint64_t gpa)
 	struct xrs_vm *vm = v->vm;
 	int r;
 
+	/* A new place: off the map until vcpu_area_place puts it there. */
+	v->area_elem1 = 0;
 	if (gpa == KVM_XEN_INVALID_GPA) {
 		area_clear(&v->area);
+		vcpu_area_point(v);
 		return 0;
 	}
 	r = area_set(&v->area, &vm->mem, gpa,
 		     atomic_load_explicit(&vm->long_mode, memory_order_relaxed));
+	vcpu_area_point(v);
 	if (r)
 		return r;
 	/* Since 6.2 KVM writes the area as soon as it is set; no accounting. */
@@ -168,6 +172,9 @@ static int user_set_attr(struct xrs_vcpu *v, const struct kvm_xen_vcpu_attr *att
 	}
 	spin_unlock(&v->lock);
 	pthread_mutex_unlock(&vm->lock);
+	if (!r && attr->type == KVM_XEN_VCPU_ATTR_TYPE_RUNSTATE_ADDR &&
+	    attr->u.gpa != KVM_XEN_INVALID_GPA)
+		vcpu_area_place(v, attr->u.gpa);
 	return r;
 }
 

@@ -20,6 +20,8 @@
 #define XRS_MAX_VCPUS		1024	/* KVM_CAP_MAX_VCPUS on x86 */
 #define XRS_MAX_VCPU_ID		4096	/* KVM_CAP_MAX_VCPU_ID */
 #define XRS_DEFAULT_STEAL_INTERVAL_NS	1000000ull
+/* Guest pages a VM may have moved onto the preemption source's areas. */
+#define XRS_MAX_MOVED_PAGES	(2 * PREEMPT_MAX_AREAS)
 
 struct xrs_vm {
 	int vm_fd;
@@ -50,6 +52,16 @@ struct xrs_vm {
 	struct publication *publication;	/* set before any vCPU exists */
 	struct preempt_map *preempt;		/* the preemption source, or NULL */
 	char preempt_source[XRS_STATS_SOURCE_MAX];	/* "bpf" or "none (why)" */
+	/* area-move.c: the VMM's mover, and the guest pages it moved (under lock). */
+	struct xrs_area_mover mover;
+	void *mover_opaque;
+	struct moved_page {
+		uint64_t gpa;
+		uint32_t idx;			/* the element */
+		uint16_t page;			/* 0 or 1 in it */
+		bool pending;			/* the VMM is moving it now */
+	} moved[XRS_MAX_MOVED_PAGES];
+	unsigned int nmoved;
 };
 
 /*
@@ -188,6 +200,9 @@ struct xrs_vcpu {
 	 * block (NULL unless published).
 	 */
 	struct preempt_slot *pslot;
+	/* Its area's element + 1 if moved onto the map (area-move.c), else 0; lock held. */
+	uint32_t area_elem1;
+	int area_move_err;			/* the last placement's, for tests and docs */
 	uint32_t pslot_idx;
 	pid_t pslot_tid;
 	uint64_t ready_seen;
@@ -240,6 +255,16 @@ extern const struct xrs_steal_ops steal_schedstat_ops;
 bool steal_schedstat_available(void);
 /* Open the calling thread's schedstat: an fd, or -errno. */
 int steal_schedstat_open(void);
+
+/*
+ * area-move.c. After a SET RUNSTATE_ADDR that succeeded, no lock held: the
+ * area onto the map where the VMM moves pages. Slots point at areas: one
+ * vCPU's (both locks held), every vCPU's after a layout or flag change (VM
+ * lock held).
+ */
+void vcpu_area_place(struct xrs_vcpu *v, uint64_t gpa);
+void vcpu_area_point(struct xrs_vcpu *v);
+void vm_area_repoint(struct xrs_vm *vm);
 
 /* steal-bpf.c: the preemption source's (preempt.h has the rest). */
 extern const struct xrs_steal_ops steal_bpf_ops;

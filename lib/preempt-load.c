@@ -257,3 +257,9 @@ void preempt_area_restore(struct preempt_map *m, struct preempt_slot *s)
 	}
 	preempt_area_unlock(s);
 }
+
+/* The areas' map: what a VMM maps over the guest pages it moves. */
+int preempt_area_fd(struct preempt_map *m)
+{
+	return bpf_map__fd(m->skel->maps.preempt_areas);
+}

@@ -48,3 +48,9 @@ void preempt_area_restore(struct preempt_map *m, struct preempt_slot *s)
 {
 	(void)m, (void)s;
 }
+
+int preempt_area_fd(struct preempt_map *m)
+{
+	(void)m;
+	return -EOPNOTSUPP;
+}

@@ -95,6 +95,7 @@ static inline int preempt_read(const struct preempt_slot *s, struct preempt_snap
 /* preempt-load.c: the areas (two pages each) a VMM maps over guest memory. */
 int preempt_area_alloc(struct preempt_map *m, uint32_t *idx, void **pages);
 void preempt_area_free(struct preempt_map *m, uint32_t idx);
+int preempt_area_fd(struct preempt_map *m);
 /* On the slot's own thread, running: a flip back the program still owes. */
 void preempt_area_restore(struct preempt_map *m, struct preempt_slot *s);
 

@@ -66,6 +66,13 @@ void vm_preempt_setup(struct xrs_vm *vm)
 
 void vm_preempt_teardown(struct xrs_vm *vm)
 {
+	unsigned int i;
+
+	/* The VM's moved pages go with its memory: their elements are free again. */
+	for (i = 0; vm->preempt && i < vm->nmoved; i++)
+		if (vm->moved[i].page == 0)
+			preempt_area_free(vm->preempt, vm->moved[i].idx);
+	vm->nmoved = 0;
 	if (vm->preempt)
 		preempt_map_put(vm->preempt);
 	vm->preempt = NULL;
@@ -120,6 +127,8 @@ int vcpu_preempt_bind(struct xrs_vcpu *v)
 	/* Another thread's history is not this vCPU's steal (as steal.c's bind). */
 	v->rs.last_steal = rd;
 	release_inc(&v->sample_gen);
+	/* The area may have been moved before any thread was bound. */
+	vcpu_area_point(v);
 	spin_unlock(&v->lock);
 	pthread_mutex_unlock(&vm->lock);
 	if (old)

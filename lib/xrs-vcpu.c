@@ -113,15 +113,39 @@ HOT_INLINE void vcpu_count_sample(struct xrs_vcpu *v)
 	counter_inc(&v->pub->steal_samples);
 }
 
+/*
+ * An area on the map (area-move.c) is the program's to flip too: written
+ * while libxrs owns it, and a vCPU the program made runnable stays so (its
+ * thread is switched out: the switch-in makes it running).
+ */
+static __attribute__((noinline)) int write_moved_area(struct xrs_vcpu *v, bool lm, bool flag,
+						       bool atomic)
+{
+	struct rs_state rs = v->rs;
+	int r;
+
+	preempt_area_lock(v->pslot);
+	if (v->pslot->area_flipped && rs.state == XRS_RUNSTATE_RUNNING)
+		rs.state = XRS_RUNSTATE_RUNNABLE;
+	r = area_write(&v->area, &v->vm->mem, &rs, lm, flag, atomic);
+	preempt_area_unlock(v->pslot);
+	return r;
+}
+
 static HOT_INLINE void write_area(struct xrs_vcpu *v, struct vcpu_pub *p, bool atomic)
 {
 	struct xrs_vm *vm = v->vm;
 	bool lm = atomic_load_explicit(&v->long_mode, memory_order_relaxed);
 	bool flag = atomic_load_explicit(&v->update_flag, memory_order_relaxed);
+	int r;
 
 	if (!v->area.active)
 		return;
-	if (area_write(&v->area, &vm->mem, &v->rs, lm, flag, atomic))
+	if (__builtin_expect(v->area_elem1 && v->pslot, 0))
+		r = write_moved_area(v, lm, flag, atomic);
+	else
+		r = area_write(&v->area, &vm->mem, &v->rs, lm, flag, atomic);
+	if (r)
 		counter_inc(&p->area_skips);
 	else
 		counter_inc(&p->area_writes);

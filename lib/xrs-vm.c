@@ -143,6 +143,7 @@ int xrs_vm_set_attr(struct xrs_vm *vm, const struct kvm_xen_hvm_attr *attr)
 		pthread_mutex_lock(&vm->lock);
 		atomic_store(&vm->long_mode, !!attr->u.long_mode);
 		vm_settings_changed(vm);
+		vm_area_repoint(vm);
 		pthread_mutex_unlock(&vm->lock);
 		break;
 	case KVM_XEN_ATTR_TYPE_RUNSTATE_UPDATE_FLAG:
@@ -151,6 +152,7 @@ int xrs_vm_set_attr(struct xrs_vm *vm, const struct kvm_xen_hvm_attr *attr)
 		pthread_mutex_lock(&vm->lock);
 		atomic_store(&vm->update_flag, !!XRS_HVM_ATTR_UPDATE_FLAG(attr));
 		vm_settings_changed(vm);
+		vm_area_repoint(vm);
 		pthread_mutex_unlock(&vm->lock);
 		break;
 	default:

@@ -240,6 +240,53 @@ int  xrs_vcpu_get_halt_status(const struct xrs_vcpu *vcpu, int *status);
  */
 int  xrs_vm_get_preempt_source(const struct xrs_vm *vm, char *buf, uint32_t len);
 
+/*
+ * A preempted vCPU reads runnable (since 1.1; docs/preempt-source.md). With
+ * the preemption source loaded, the program can write a vCPU's runstate
+ * area at the instant its thread is switched out inside KVM_RUN (runnable)
+ * and back in (running), as KVM's preempt notifier does: what Linux's
+ * vcpu_is_preempted() reads. It can only write memory of its map, so the
+ * guest page(s) holding the area must move there: the VMM's part, as it
+ * owns guest memory and its vCPUs.
+ *
+ * After each SET RUNSTATE_ADDR that succeeds, outside libxrs's locks, on
+ * the thread that called it, libxrs calls @move with the guest pages to
+ * move (the area's page and, where it is guest memory, the next one) and
+ * the pages to put there: @fd from @offset, npages * 4096 bytes. The VMM
+ * copies its pages' contents there and maps them over its own mapping of
+ * those guest pages (mmap MAP_SHARED | MAP_FIXED, read-write), with no vCPU
+ * in guest code and no other libxrs call meanwhile (a guest write between
+ * the copy and the map would be lost). 0, or -errno: then the area stays
+ * where it is and is not flipped, as where the source is not loaded. Pages once
+ * moved stay moved; an area set again in a page moved before uses it.
+ * xrs_vm_move_area_pages does the copy and the map for RAM the VMM mmapped
+ * and gave to xrs_vm_map_memory; a VMM calls it from @move once its vCPUs
+ * are held.
+ *
+ * Set before the first SET RUNSTATE_ADDR. -EINVAL (no move), -EOPNOTSUPP
+ * (kernel backend: KVM writes the area itself).
+ */
+struct xrs_area_pages {
+	uint64_t gpa;			/* the first guest page, page-aligned */
+	uint32_t npages;		/* 1 or 2 */
+	int fd;				/* what to map there, from offset */
+	uint64_t offset;
+};
+
+struct xrs_area_mover {
+	int (*move)(void *opaque, struct xrs_vm *vm, const struct xrs_area_pages *p);
+};
+
+int  xrs_vm_set_area_mover(struct xrs_vm *vm, const struct xrs_area_mover *mover,
+			   void *opaque);
+/*
+ * Copy @p's guest pages into @p's fd, then map it over them at the host
+ * addresses given to xrs_vm_map_memory. 0, -EINVAL (bad @p), -EFAULT (a
+ * page that is not guest memory), or mmap's errno, with guest memory as it
+ * was.
+ */
+int  xrs_vm_move_area_pages(struct xrs_vm *vm, const struct xrs_area_pages *p);
+
 /* The guest clock libxrs uses when the VMM injects none. */
 enum xrs_default_clock {
 	XRS_DEFAULT_CLOCK_INJECTED = 0,		/* the VMM's clock_ops */

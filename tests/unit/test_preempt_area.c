@@ -12,6 +12,7 @@
 #include <stdatomic.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <unistd.h>
 #include "tests/unit/harness.h"
 #include "lib/internal.h"
@@ -124,31 +125,20 @@ static void area_check(const uint8_t *a, uint32_t want_state)
 			assert_int_equal(page[i], 0xa5);
 }
 
-/* The vCPU thread and its reader for FLIP_NS; @hold: user space owns the area meanwhile. */
-static void flip_run(struct flip *f, bool hold)
+static void flip_start(struct flip *f, pthread_t *th)
 {
-	pthread_t th;
-	uint32_t idx;
-	struct xrs_vm *vm = bpf_vm_or_skip(&f->v);
-
-	f->area = area_setup(vm, &idx);
 	atomic_store(&f->ready, false);
 	atomic_store(&f->stop, false);
-	assert_int_equal(pthread_create(&th, NULL, flip_vcpu, f), 0);
+	assert_int_equal(pthread_create(th, NULL, flip_vcpu, f), 0);
 	while (!atomic_load(&f->ready))
 		usleep(100);
-	preempt_area_point(f->v->pslot, idx, AREA_OFS, 8, true);
-	if (hold)
-		preempt_area_lock(f->v->pslot);
-	flip_read(f);
-	if (hold)
-		preempt_area_unlock(f->v->pslot);
+}
+
+/* Stopped, and what it saw said and checked. */
+static void flip_stop(struct flip *f, pthread_t th)
+{
 	atomic_store(&f->stop, true);
 	pthread_join(th, NULL);
-	/* Switched in for the last time before it left KVM_RUN: running. */
-	area_check(f->area, 0);
-	preempt_area_point(f->v->pslot, ~0u, 0, 0, false);
-	preempt_area_free(vm->preempt, idx);
 	print_message("%llu reads while the vCPU was switched out: %llu runnable, %llu running, "
 		      "%llu with the update flag; the vCPU's own: %llu reads, %llu not running "
 		      "(%llu switch-ins seen, %llu the kernel did not report)\n",
@@ -161,6 +151,28 @@ static void flip_run(struct flip *f, bool hold)
 	/* Every switch-in the kernel reports flips it back before the vCPU runs. */
 	if (!f->unreported)
 		assert_int_equal(f->own_not_running, 0);
+}
+
+/* The vCPU thread and its reader for FLIP_NS; @hold: user space owns the area meanwhile. */
+static void flip_run(struct flip *f, bool hold)
+{
+	pthread_t th;
+	uint32_t idx;
+	struct xrs_vm *vm = bpf_vm_or_skip(&f->v);
+
+	f->area = area_setup(vm, &idx);
+	flip_start(f, &th);
+	preempt_area_point(f->v->pslot, idx, AREA_OFS, 8, true);
+	if (hold)
+		preempt_area_lock(f->v->pslot);
+	flip_read(f);
+	if (hold)
+		preempt_area_unlock(f->v->pslot);
+	flip_stop(f, th);
+	/* Switched in for the last time before it left KVM_RUN: running. */
+	area_check(f->area, 0);
+	preempt_area_point(f->v->pslot, ~0u, 0, 0, false);
+	preempt_area_free(vm->preempt, idx);
 	xrs_vm_destroy(vm);
 }
 
@@ -218,6 +230,151 @@ static void an_entry_makes_a_flip_still_owed(void **state)
 	xrs_vm_destroy(vm);
 }
 
+/*
+ * The VMM's part (xrs_vm_set_area_mover): guest RAM the test mmapped,
+ * three pages at GUEST_GPA; the mover counts its calls and moves with
+ * libxrs's helper, or fails as told.
+ */
+#define GUEST_GPA	0x100000ull
+#define GUEST_AREA	(GUEST_GPA + AREA_OFS)	/* crosses into the second page */
+
+struct guest {
+	struct xrs_vm *vm;
+	struct xrs_vcpu *v;
+	uint8_t *ram;
+	int moves, fail;
+	struct xrs_area_pages last;
+};
+
+static int test_move(void *opaque, struct xrs_vm *vm, const struct xrs_area_pages *p)
+{
+	struct guest *g = opaque;
+
+	g->moves++;
+	g->last = *p;
+	return g->fail ? g->fail : xrs_vm_move_area_pages(vm, p);
+}
+
+static void guest_init(struct guest *g, int fail)
+{
+	const struct xrs_area_mover mover = { .move = test_move };
+
+	memset(g, 0, sizeof(*g));
+	g->fail = fail;
+	g->vm = bpf_vm_or_skip(&g->v);
+	g->ram = mmap(NULL, 3 * PAGE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	assert_true(g->ram != MAP_FAILED);
+	memset(g->ram, 0xa5, 3 * PAGE);
+	assert_int_equal(xrs_vm_map_memory(g->vm, GUEST_GPA, 3 * PAGE, g->ram), 0);
+	assert_int_equal(xrs_vm_set_area_mover(g->vm, &mover, g), 0);
+	set_long_mode(g->vm, 1);
+	set_update_flag(g->vm, 1);
+}
+
+static void guest_fini(struct guest *g)
+{
+	xrs_vm_destroy(g->vm);
+	munmap(g->ram, 3 * PAGE);
+}
+
+static void set_addr_moves_the_areas_pages_with_their_contents(void **state)
+{
+	struct guest g;
+	uint8_t *map;
+	unsigned int i;
+
+	(void)state;
+	guest_init(&g, 0);
+	set_addr(g.v, GUEST_AREA);
+	assert_int_equal(g.moves, 1);
+	assert_int_equal(g.last.gpa, GUEST_GPA);
+	assert_int_equal(g.last.npages, 2);
+	assert_int_not_equal(g.v->area_elem1, 0);
+	/* The guest's bytes came along; the area is what SET ADDR wrote. */
+	for (i = 0; i < 3 * PAGE; i++)
+		if (i < AREA_OFS || i >= AREA_OFS + 48)
+			assert_int_equal(g.ram[i], 0xa5);
+	assert_int_equal(g.ram[AREA_OFS], 0);
+	/* And the guest's pages are the element's now: one memory, two views. */
+	map = mmap(NULL, 2 * PAGE, PROT_READ | PROT_WRITE, MAP_SHARED, g.last.fd,
+		   (off_t)g.last.offset);
+	assert_true(map != MAP_FAILED);
+	map[5] = 0x5a;
+	map[PAGE + 5] = 0x5b;
+	assert_int_equal(g.ram[5], 0x5a);
+	assert_int_equal(g.ram[PAGE + 5], 0x5b);
+	assert_int_equal(g.ram[2 * PAGE + 5], 0xa5);	/* the third page stays RAM */
+	munmap(map, 2 * PAGE);
+	guest_fini(&g);
+}
+
+static void a_second_area_in_a_moved_page_shares_its_element(void **state)
+{
+	struct xrs_vcpu *w;
+	struct guest g;
+
+	(void)state;
+	guest_init(&g, 0);
+	assert_int_equal(xrs_vcpu_create(g.vm, 1, -1, &w), 0);
+	set_addr(g.v, GUEST_AREA);
+	set_addr(w, GUEST_GPA + 64);
+	assert_int_equal(g.moves, 1);
+	assert_int_equal(w->area_elem1, g.v->area_elem1);
+	guest_fini(&g);
+}
+
+static void a_move_that_fails_leaves_the_area_in_ram(void **state)
+{
+	struct guest g;
+
+	(void)state;
+	guest_init(&g, -EIO);
+	set_addr(g.v, GUEST_AREA);		/* SET ADDR itself succeeded */
+	assert_int_equal(g.moves, 1);
+	assert_int_equal(g.v->area_elem1, 0);
+	assert_int_equal(g.v->area_move_err, -EIO);
+	assert_int_equal(g.vm->nmoved, 0);
+	guest_fini(&g);
+}
+
+static void a_preempted_vcpu_reads_runnable_through_guest_memory(void **state)
+{
+	struct flip f = { .in_run = true };
+	struct guest g;
+	pthread_t th;
+
+	(void)state;
+	guest_init(&g, 0);
+	set_addr(g.v, GUEST_AREA);		/* moved before a thread is bound */
+	f.v = g.v;
+	f.area = g.ram + AREA_OFS;
+	flip_start(&f, &th);			/* bind points the slot at it */
+	flip_read(&f);
+	flip_stop(&f, th);
+	assert_true(f.runnable * 100 >= f.reads * 99);
+	assert_int_equal(f.area[0], 0);		/* running again, out of KVM_RUN */
+	guest_fini(&g);
+}
+
+/* Another thread writes the area while the vCPU is switched out: it still says runnable. */
+static void an_attribute_call_during_a_preemption_keeps_it_runnable(void **state)
+{
+	struct kvm_xen_vcpu_attr a = { .type = KVM_XEN_VCPU_ATTR_TYPE_RUNSTATE_ADJUST };
+	struct guest g;
+
+	(void)state;
+	guest_init(&g, 0);
+	set_addr(g.v, GUEST_AREA);
+	assert_int_equal(xrs_vcpu_bind_thread(g.v), 0);
+	g.ram[AREA_OFS] = 1;			/* as the program leaves it */
+	g.v->pslot->area_flipped = 1;
+	a.u.runstate.state = (uint64_t)-1;	/* no state change: the area rewritten */
+	assert_int_equal(xrs_vcpu_set_attr(g.v, &a), 0);
+	assert_int_equal(g.ram[AREA_OFS], 1);
+	assert_int_equal(g.ram[AREA_OFS + 15] & 0x80, 0);
+	guest_fini(&g);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -225,6 +382,11 @@ int main(void)
 		cmocka_unit_test(outside_kvm_run_its_area_stays_running),
 		cmocka_unit_test(the_program_keeps_out_while_user_space_owns_the_area),
 		cmocka_unit_test(an_entry_makes_a_flip_still_owed),
+		cmocka_unit_test(set_addr_moves_the_areas_pages_with_their_contents),
+		cmocka_unit_test(a_second_area_in_a_moved_page_shares_its_element),
+		cmocka_unit_test(a_move_that_fails_leaves_the_area_in_ram),
+		cmocka_unit_test(a_preempted_vcpu_reads_runnable_through_guest_memory),
+		cmocka_unit_test(an_attribute_call_during_a_preemption_keeps_it_runnable),
 	};
 
 	return cmocka_run_group_tests_name("preempt_area", tests, NULL, NULL);
