@@ -84,6 +84,37 @@ struct preempt_slot {
 #define PREEMPT_RUNSTATE_RUNNABLE	1
 #define PREEMPT_UPDATE_FLAG_BYTE	0x80	/* bit 63 of state_entry_time, in its top byte */
 
+/*
+ * The flip itself, for the program and for user space (lib/preempt-load.c):
+ * the state of the area @ofs bytes into @elem from @from to @to, if it is
+ * @from. Running and runnable differ only in the low byte of the
+ * little-endian state word, so one byte store is the whole change, inside
+ * the XEN_RUNSTATE_UPDATE flag where the guest asked for it: the flag byte
+ * (the top byte of state_entry_time, @times_ofs into the area) set first
+ * and cleared last, with a compiler barrier between (x86 keeps stores in
+ * order). Masks bound every offset for the verifier: the area starts on
+ * the element's first page, and its flag byte is within its 48 bytes.
+ * Returns nonzero if it wrote.
+ */
+static inline int preempt_area_flip(volatile __u8 *elem, __u32 ofs, __u32 times_ofs, __u32 flag,
+				    __u8 from, __u8 to)
+{
+	__u32 st = ofs & (PREEMPT_PAGE - 1), fl = st + (times_ofs & 12) + 7;
+
+	if (elem[st] != from || elem[st + 1] || elem[st + 2] || elem[st + 3])
+		return 0;
+	if (flag) {
+		elem[fl] |= PREEMPT_UPDATE_FLAG_BYTE;
+		asm volatile("" ::: "memory");
+	}
+	elem[st] = to;
+	if (flag) {
+		asm volatile("" ::: "memory");
+		elem[fl] &= (__u8)~PREEMPT_UPDATE_FLAG_BYTE;
+	}
+	return 1;
+}
+
 /* The bucket of a ready wait of @ns. No loop, no table: the verifier's way. */
 static inline unsigned int preempt_bucket(__u64 ns)
 {

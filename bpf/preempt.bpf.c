@@ -100,31 +100,21 @@ static __always_inline void episode_end(struct preempt_slot *s, __u64 wait)
  */
 static __always_inline void area_flip(struct preempt_slot *s, __u8 from, __u8 to)
 {
-	__u32 idx = s->area_idx1 - 1, ofs, flag;
 	struct preempt_area *a;
+	__u32 idx;
 
 	if (!s->area_idx1)
-		return;
-	a = bpf_map_lookup_elem(&preempt_areas, &idx);
-	if (!a)
 		return;
 	if (__sync_val_compare_and_swap(&s->area_owner, PREEMPT_AREA_FREE,
 					PREEMPT_AREA_PROGRAM) != PREEMPT_AREA_FREE)
 		return;
-	ofs = s->area_ofs & (PREEMPT_PAGE - 1);
-	flag = ofs + (s->area_times_ofs & 12) + 7;
-	if (a->b[ofs] == from && !a->b[ofs + 1] && !a->b[ofs + 2] && !a->b[ofs + 3]) {
-		if (s->area_flag) {
-			a->b[flag] |= PREEMPT_UPDATE_FLAG_BYTE;
-			asm volatile("" ::: "memory");	/* x86 keeps stores in order */
-		}
-		a->b[ofs] = to;
-		if (s->area_flag) {
-			asm volatile("" ::: "memory");
-			a->b[flag] &= ~PREEMPT_UPDATE_FLAG_BYTE;
-		}
-		s->area_flipped = to == PREEMPT_RUNSTATE_RUNNABLE;
-	}
+	/* Where the area is, read while owning it: user space moves it only so. */
+	idx = s->area_idx1 - 1;
+	a = s->area_idx1 ? bpf_map_lookup_elem(&preempt_areas, &idx) : NULL;
+	if (a)
+		s->area_flipped = preempt_area_flip(a->b, s->area_ofs, s->area_times_ofs,
+						    s->area_flag, from, to) ?
+				  to == PREEMPT_RUNSTATE_RUNNABLE : s->area_flipped;
 	__sync_fetch_and_and(&s->area_owner, PREEMPT_AREA_FREE);
 }
 

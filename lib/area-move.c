@@ -92,7 +92,12 @@ static void moved_add(struct xrs_vm *vm, uint64_t page, uint32_t idx, uint32_t n
 	m->pending = true;
 }
 
-/* The move of element @idx's pages is over: done (@ok), or undone. VM lock held. */
+/*
+ * The move of element @idx's pages is over: done (@ok), or not. A move
+ * that failed may have mapped a page before it did (mmap has no undo), so
+ * its element is never handed out again: it only leaves the table, and an
+ * area set there later asks for a move of its own. VM lock held.
+ */
 static void moved_settle(struct xrs_vm *vm, uint32_t idx, bool ok)
 {
 	unsigned int i, n = 0;
@@ -106,8 +111,6 @@ static void moved_settle(struct xrs_vm *vm, uint32_t idx, bool ok)
 		vm->moved[n++] = vm->moved[i];
 	}
 	vm->nmoved = n;
-	if (!ok)
-		preempt_area_free(vm->preempt, idx);
 }
 
 static bool area_crosses(uint64_t gpa)
@@ -165,6 +168,9 @@ void vcpu_area_point(struct xrs_vcpu *v)
 
 	if (!v->pslot)
 		return;
+	/* The old place first: the guest must not keep a runnable no one will end. */
+	if (__atomic_load_n(&v->pslot->area_flipped, __ATOMIC_RELAXED))
+		preempt_area_restore(vm->preempt, v->pslot);
 	if (v->area_elem1 && v->area.active)
 		preempt_area_point(v->pslot, v->area_elem1 - 1,
 				   (uint32_t)(v->area.gpa & (XRS_PAGE_SIZE - 1)), times_ofs(vm),

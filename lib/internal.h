@@ -297,6 +297,7 @@ static inline void vcpu_preempt_exit(struct xrs_vcpu *v)
 	if (!s)
 		return;
 	preempt_set_in_run(s, 0);
+	__atomic_signal_fence(__ATOMIC_SEQ_CST);	/* in_run cleared before flipped is read */
 	/* Out of KVM_RUN no flip comes: one owed is made now. */
 	if (__builtin_expect(__atomic_load_n(&s->area_flipped, __ATOMIC_RELAXED), 0))
 		preempt_area_restore(v->vm->preempt, s);

@@ -226,35 +226,19 @@ void preempt_area_free(struct preempt_map *m, uint32_t idx)
 }
 
 /*
- * The calling thread is its vCPU's and runs: a flip the program still owes
- * (the kernel switched the thread in without a sched_switch naming it) is
- * made here, before the guest runs. State byte, flag protocol, as the
- * program's own flip.
+ * A flip back the program still owes, made here: by the slot's own thread,
+ * which runs (the kernel switched it in without a sched_switch naming it),
+ * or before the slot points elsewhere or is given up. The program's flip
+ * (bpf/preempt-map.h), under the owner word.
  */
 void preempt_area_restore(struct preempt_map *m, struct preempt_slot *s)
 {
-	uint8_t *a, *flag;
-
 	preempt_area_lock(s);
-	if (s->area_flipped && s->area_idx1 && s->area_idx1 <= PREEMPT_MAX_AREAS) {
-		a = m->areas + (size_t)(s->area_idx1 - 1) * PREEMPT_AREA_SIZE +
-		    (s->area_ofs & (PREEMPT_PAGE - 1));
-		flag = a + (s->area_times_ofs & 12) + 7;
-		if (a[0] == PREEMPT_RUNSTATE_RUNNABLE && !a[1] && !a[2] && !a[3]) {
-			if (s->area_flag) {
-				__atomic_store_n(flag, *flag | PREEMPT_UPDATE_FLAG_BYTE,
-						 __ATOMIC_RELAXED);
-				__atomic_signal_fence(__ATOMIC_SEQ_CST);
-			}
-			__atomic_store_n(a, PREEMPT_RUNSTATE_RUNNING, __ATOMIC_RELAXED);
-			if (s->area_flag) {
-				__atomic_signal_fence(__ATOMIC_SEQ_CST);
-				__atomic_store_n(flag, *flag & ~PREEMPT_UPDATE_FLAG_BYTE,
-						 __ATOMIC_RELAXED);
-			}
-		}
-		s->area_flipped = 0;
-	}
+	if (s->area_flipped && s->area_idx1 && s->area_idx1 <= PREEMPT_MAX_AREAS)
+		preempt_area_flip(m->areas + (size_t)(s->area_idx1 - 1) * PREEMPT_AREA_SIZE,
+				  s->area_ofs, s->area_times_ofs, s->area_flag,
+				  PREEMPT_RUNSTATE_RUNNABLE, PREEMPT_RUNSTATE_RUNNING);
+	s->area_flipped = 0;
 	preempt_area_unlock(s);
 }
 

@@ -11,6 +11,7 @@
 #define XRS_PREEMPT_H
 
 #include <errno.h>
+#include <sched.h>
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <stddef.h>
@@ -102,17 +103,21 @@ void preempt_area_restore(struct preempt_map *m, struct preempt_slot *s);
 /*
  * User space writes an area the program may flip only while it owns it.
  * The program holds it for a few stores with preemption off and never
- * waits for it, so this spin is short; it is never taken by the program
- * while user space holds it (the flip is skipped instead).
+ * waits for it (it skips the flip instead); another user thread may hold
+ * it and be preempted, so a waiter that keeps losing yields (as spinlock.h).
  */
 static inline void preempt_area_lock(struct preempt_slot *s)
 {
 	uint32_t free_ = PREEMPT_AREA_FREE;
+	unsigned int spins = 0;
 
 	while (!__atomic_compare_exchange_n(&s->area_owner, &free_, PREEMPT_AREA_USER, false,
 					    __ATOMIC_ACQUIRE, __ATOMIC_RELAXED)) {
 		free_ = PREEMPT_AREA_FREE;
-		__builtin_ia32_pause();
+		if (++spins < 128)
+			__builtin_ia32_pause();
+		else
+			sched_yield();
 	}
 }
 
@@ -124,19 +129,24 @@ static inline void preempt_area_unlock(struct preempt_slot *s)
 /*
  * Point slot @s at area element @idx (or none: @idx ~0u), @ofs bytes in,
  * in a layout whose state_entry_time is at @times_ofs, with the update
- * flag or not. Under the area's ownership: the program sees all of it or
- * none. A flip owed is forgotten: the new place holds what user space
- * wrote there.
+ * flag or not, while owning the area: the program reads all of it or none.
+ * A flip owed at the old place must have been made (preempt_area_restore).
  */
-static inline void preempt_area_point(struct preempt_slot *s, uint32_t idx, uint32_t ofs,
-				      uint32_t times_ofs, bool flag)
+static inline void preempt_area_point_owned(struct preempt_slot *s, uint32_t idx, uint32_t ofs,
+					    uint32_t times_ofs, bool flag)
 {
-	preempt_area_lock(s);
 	s->area_idx1 = idx == ~0u ? 0 : idx + 1;
 	s->area_ofs = ofs;
 	s->area_times_ofs = times_ofs;
 	s->area_flag = flag;
 	s->area_flipped = 0;
+}
+
+static inline void preempt_area_point(struct preempt_slot *s, uint32_t idx, uint32_t ofs,
+				      uint32_t times_ofs, bool flag)
+{
+	preempt_area_lock(s);
+	preempt_area_point_owned(s, idx, ofs, times_ofs, flag);
 	preempt_area_unlock(s);
 }
 

@@ -66,12 +66,11 @@ void vm_preempt_setup(struct xrs_vm *vm)
 
 void vm_preempt_teardown(struct xrs_vm *vm)
 {
-	unsigned int i;
-
-	/* The VM's moved pages go with its memory: their elements are free again. */
-	for (i = 0; vm->preempt && i < vm->nmoved; i++)
-		if (vm->moved[i].page == 0)
-			preempt_area_free(vm->preempt, vm->moved[i].idx);
+	/*
+	 * The elements of the VM's moved pages are not handed out again: the
+	 * VMM may still map its guest memory, and a new owner would clear it.
+	 * 256 per process (docs/preempt-source.md).
+	 */
 	vm->nmoved = 0;
 	if (vm->preempt)
 		preempt_map_put(vm->preempt);
@@ -120,6 +119,9 @@ int vcpu_preempt_bind(struct xrs_vcpu *v)
 	old = v->pslot;
 	old_idx = v->pslot_idx;
 	old_tid = v->pslot_tid;
+	/* A flip the old slot owes is made before the slot goes. */
+	if (old && __atomic_load_n(&old->area_flipped, __ATOMIC_RELAXED))
+		preempt_area_restore(vm->preempt, old);
 	__atomic_store_n(&v->pslot, preempt_map_slot(vm->preempt, idx), __ATOMIC_RELEASE);
 	v->pslot_idx = idx;
 	v->pslot_tid = tid;
@@ -140,6 +142,8 @@ void vcpu_preempt_unbind(struct xrs_vcpu *v)
 {
 	if (!v->pslot)
 		return;
+	if (__atomic_load_n(&v->pslot->area_flipped, __ATOMIC_RELAXED))
+		preempt_area_restore(v->vm->preempt, v->pslot);
 	preempt_map_remove(v->vm->preempt, v->pslot_tid, v->pslot_idx);
 	v->pslot = NULL;
 }

@@ -118,7 +118,9 @@ static void vcpu_ready_histogram(FILE *out, const struct vm_snap *vms, int nvms)
 				continue;
 			cum = 0;
 			for (b = 0; b < XRS_STATS_READY_BUCKETS; b++) {
-				cum += v->ready_buckets[b];
+				/* A hostile file's counts must not wrap into a falling series. */
+				cum = cum + v->ready_buckets[b] < cum ? UINT64_MAX :
+								       cum + v->ready_buckets[b];
 				if (b == XRS_STATS_READY_BUCKETS - 1)
 					snprintf(le, sizeof(le), "+Inf");
 				else

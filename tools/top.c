@@ -47,6 +47,8 @@ static const char *const sort_names[] = {
 
 struct row {
 	char vm[XRS_STATS_NAME_MAX];
+	dev_t dev;				/* the VM's file: a VM replaced under */
+	ino_t ino;				/* the same name is another's history */
 	uint32_t slot, vcpu_id, state;
 	uint64_t t[XRS_RUNSTATE_COUNT];		/* extrapolated to the sample's instant */
 	uint64_t updates;
@@ -119,6 +121,7 @@ static const struct row *find_prev(const struct top *t, const struct row *r)
 
 	for (i = 0; i < t->nprev; i++)
 		if (t->prev[i].slot == r->slot && t->prev[i].vcpu_id == r->vcpu_id &&
+		    t->prev[i].dev == r->dev && t->prev[i].ino == r->ino &&
 		    !strcmp(t->prev[i].vm, r->vm))
 			return &t->prev[i];
 	return NULL;
@@ -255,6 +258,8 @@ static void sample_vm(struct top *t, const char *name)
 
 		memset(r, 0, sizeof(*r));
 		snprintf(r->vm, sizeof(r->vm), "%s", f->name);
+		r->dev = f->dev;
+		r->ino = f->ino;
 		r->slot = v[i].slot;
 		r->vcpu_id = v[i].vcpu_id;
 		r->state = v[i].state;

@@ -258,7 +258,9 @@ int  xrs_vm_get_preempt_source(const struct xrs_vm *vm, char *buf, uint32_t len)
  * in guest code and no other libxrs call meanwhile (a guest write between
  * the copy and the map would be lost). 0, or -errno: then the area stays
  * where it is and is not flipped, as where the source is not loaded. Pages once
- * moved stay moved; an area set again in a page moved before uses it.
+ * moved stay moved; an area set again in a page moved before uses it. A
+ * process has pages for 256 moves over its life: the map's pages of a
+ * destroyed VM are not reused (the VMM may still map them).
  * xrs_vm_move_area_pages does the copy and the map for RAM the VMM mmapped
  * and gave to xrs_vm_map_memory; a VMM calls it from @move once its vCPUs
  * are held.
@@ -282,8 +284,9 @@ int  xrs_vm_set_area_mover(struct xrs_vm *vm, const struct xrs_area_mover *mover
 /*
  * Copy @p's guest pages into @p's fd, then map it over them at the host
  * addresses given to xrs_vm_map_memory. 0, -EINVAL (bad @p), -EFAULT (a
- * page that is not guest memory), or mmap's errno, with guest memory as it
- * was.
+ * page that is not guest memory), or mmap's errno: before any page moved,
+ * or, if mapping the second page failed, with the first one moved (its
+ * contents are kept either way).
  */
 int  xrs_vm_move_area_pages(struct xrs_vm *vm, const struct xrs_area_pages *p);
 
