@@ -409,6 +409,103 @@ static void an_attribute_call_during_a_preemption_keeps_it_runnable(void **state
 	guest_fini(&g);
 }
 
+/*
+ * Everything at once: the vCPU entering and leaving KVM_RUN on a CPU it
+ * shares with a hog (libxrs updates the area at every entry, the program
+ * flips it at every preemption), attribute calls rewriting it from another
+ * thread, and a reader on another CPU taking snapshots as Linux does. No
+ * snapshot is torn: entry == Σ times, nothing goes back, a state is one of
+ * four.
+ */
+#define STORM_NS	1500000000ull
+
+struct storm {
+	struct guest g;
+	atomic_bool stop;
+	uint64_t snaps, torn, runnable, attr_calls;
+};
+
+static void *storm_vcpu(void *arg)
+{
+	struct storm *st = arg;
+	uint64_t t;
+
+	CHECK(pin_to_cpu(CPU) == 0);
+	CHECK(xrs_vcpu_bind_thread(st->g.v) == 0);
+	while (!atomic_load_explicit(&st->stop, memory_order_relaxed)) {
+		xrs_vcpu_enter(st->g.v);
+		for (t = mono_ns(); mono_ns() - t < 20000;)	/* "in the guest" 20 us */
+			;
+		xrs_vcpu_exit(st->g.v);
+	}
+	return NULL;
+}
+
+static void *storm_hog(void *arg)
+{
+	struct storm *st = arg;
+
+	CHECK(pin_to_cpu(CPU) == 0);
+	while (!atomic_load_explicit(&st->stop, memory_order_relaxed))
+		;
+	return NULL;
+}
+
+static void *storm_attrs(void *arg)
+{
+	struct kvm_xen_vcpu_attr a = { .type = KVM_XEN_VCPU_ATTR_TYPE_RUNSTATE_ADJUST };
+	struct storm *st = arg;
+
+	a.u.runstate.state = (uint64_t)-1;	/* no state change: the area rewritten */
+	while (!atomic_load_explicit(&st->stop, memory_order_relaxed)) {
+		CHECK(xrs_vcpu_set_attr(st->g.v, &a) == 0);
+		st->attr_calls++;
+		usleep(50);
+	}
+	return NULL;
+}
+
+static void no_snapshot_is_torn_while_flips_updates_and_attribute_calls_race(void **state)
+{
+	struct storm st = { .snaps = 0 };
+	struct area_view view, last = { 0 };
+	pthread_t th[3];
+	uint64_t t0;
+	int i, k;
+
+	(void)state;
+	guest_init(&st.g, 0);
+	assert_int_equal(xrs_vm_set_steal_interval(st.g.vm, 0), 0);	/* an update per entry */
+	set_addr(st.g.v, GUEST_AREA);
+	assert_int_not_equal(st.g.v->area_elem1, 0);
+	assert_int_equal(pthread_create(&th[0], NULL, storm_vcpu, &st), 0);
+	assert_int_equal(pthread_create(&th[1], NULL, storm_hog, &st), 0);
+	assert_int_equal(pthread_create(&th[2], NULL, storm_attrs, &st), 0);
+	CHECK(pin_to_cpu(0) == 0);
+	for (t0 = mono_ns(); mono_ns() - t0 < STORM_NS;) {
+		area_snapshot(st.g.ram + AREA_OFS, true, true, &view);
+		st.snaps++;
+		st.runnable += view.state == XRS_RUNSTATE_RUNNABLE;
+		k = view.entry != view_sum(&view) || view.state > XRS_RUNSTATE_OFFLINE ||
+		    view.entry < last.entry;
+		for (i = 0; i < 4; i++)
+			k |= view.time[i] < last.time[i];
+		st.torn += k;
+		last = view;
+	}
+	atomic_store(&st.stop, true);
+	for (i = 0; i < 3; i++)
+		pthread_join(th[i], NULL);
+	print_message("%llu snapshots, %llu torn, %llu runnable; %llu attribute calls; "
+		      "%llu updates\n", (unsigned long long)st.snaps, (unsigned long long)st.torn,
+		      (unsigned long long)st.runnable, (unsigned long long)st.attr_calls,
+		      (unsigned long long)st.g.v->pub->updates);
+	assert_true(st.snaps > 1000);
+	assert_int_equal(st.torn, 0);
+	assert_true(st.runnable > 0);		/* the flips were there to race */
+	guest_fini(&st.g);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -422,6 +519,7 @@ int main(void)
 		cmocka_unit_test(a_move_that_fails_leaves_the_area_in_ram),
 		cmocka_unit_test(a_preempted_vcpu_reads_runnable_through_guest_memory),
 		cmocka_unit_test(an_attribute_call_during_a_preemption_keeps_it_runnable),
+		cmocka_unit_test(no_snapshot_is_torn_while_flips_updates_and_attribute_calls_race),
 	};
 
 	return cmocka_run_group_tests_name("preempt_area", tests, NULL, NULL);
