@@ -261,7 +261,12 @@ $(BUILD)/bench/preempt: $(BUILD)/bench/preempt.o $(LIB)
 	@printf "  %-8s %s\n" CC $@
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
+# How soon a preempted vCPU's area says runnable (not KVM either).
+$(BUILD)/bench/preempt-flip: $(BUILD)/bench/preempt-flip.o $(LIB)
+	@printf "  %-8s %s\n" CC $@
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
 .PHONY: bench
-bench: $(BUILD)/bench/preempt $(BUILD)/bench/hotpath $(BUILD)/xrs $(BUILD)/tests/kvm/kvm-probe $(OPS_PUBLISHER)
+bench: $(BUILD)/bench/preempt $(BUILD)/bench/preempt-flip $(BUILD)/bench/hotpath $(BUILD)/xrs $(BUILD)/tests/kvm/kvm-probe $(OPS_PUBLISHER)
 	@bench/run $(BUILD)/bench/hotpath $(BUILD)/xrs $(BUILD)/tests/kvm/kvm-probe
 	@bench/export-fleet $(BUILD)/xrs $(OPS_PUBLISHER)
