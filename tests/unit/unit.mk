@@ -58,6 +58,13 @@ $(UNIT_DIR)/test_hypercall_rules: $(UNIT_DIR)/test_hypercall_rules.o $(FAKE_KVM_
 	@printf "  %-8s %s\n" CC $@
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ -lcmocka $(LDLIBS)
 
+# xrs run's area mover (vmm/xen/runstate.c), over the fake KVM.
+$(UNIT_DIR)/test_area_mover: LDFLAGS += -Wl,--wrap=ioctl,--wrap=mmap
+$(UNIT_DIR)/test_area_mover: $(UNIT_DIR)/test_area_mover.o $(FAKE_KVM_OBJ) \
+			     $(UNIT_HARNESS) $(VMM_LIB) $(LIB)
+	@printf "  %-8s %s\n" CC $@
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ -lcmocka $(LDLIBS)
+
 # Work for another vCPU's thread (vmm/task.c), on a VM assembled by hand.
 $(UNIT_DIR)/test_tasks: $(UNIT_DIR)/test_tasks.o $(UNIT_HARNESS) $(VMM_LIB) $(LIB)
 	@printf "  %-8s %s\n" CC $@
