@@ -4,7 +4,7 @@
  * xrs_vm_set_area_mover): areas move onto the preemption source's map only
  * where the source is loaded; there, an area the guest registers in RAM
  * moves with its page's contents, and the guest RAM's own mapping shows the
- * map's page from then on.
+ * map's page from then on, and so does a window set over it later.
  *
  * On a VM vmm_create makes over the fake KVM (tests/common/fake-kvm.h), no
  * vCPU thread: the hold it takes has nobody to wait for (test_vcpu_hold
@@ -19,10 +19,12 @@
 #include "vmm/status.h"
 #include "vmm/vmm.h"
 #include "vmm/xen/platform.h"
+#include "guest/guest-abi.h"
 #include "xen-abi/xen-public.h"
 
 #define NR_VCPUS	2
 #define A_AREA_PA	0x8180u		/* the argument: an area's PA */
+#define A_AREA_VA	0x8140u		/* the argument: an area's VA */
 #define AREA_PA		0x9100u		/* an area in one RAM page */
 #define MARK		0x5a
 
@@ -81,6 +83,15 @@ static long register_area(struct vmm *m, uint64_t gpa)
 	return fake_kvm_hcall_by_exit(&m->vcpus[0], 0, XEN_HC_vcpu_op, a);
 }
 
+/* VCPUOP_register_runstate_memory_area for vCPU 0, by vCPU 0. */
+static long register_area_va(struct vmm *m, uint64_t va)
+{
+	const uint64_t a[5] = { VCPUOP_register_runstate_memory_area, 0, A_AREA_VA };
+
+	memcpy(mem_ram(&m->mc.mem, A_AREA_VA, sizeof(va)), &va, sizeof(va));
+	return fake_kvm_hcall_by_exit(&m->vcpus[0], 0, XEN_HC_vcpu_op, a);
+}
+
 static void areas_move_only_where_the_preemption_source_is_loaded(void **state)
 {
 	struct vmm *m = new_vm();
@@ -114,11 +125,41 @@ static void an_area_registered_in_ram_moves_with_its_page(void **state)
 	fake_kvm_vmm_destroy(m);
 }
 
+static void a_window_set_over_a_moved_page_shows_the_moved_page(void **state)
+{
+	struct vmm *m = new_vm();
+	uint8_t *ram = mem_ram(&m->mc.mem, G_WINDOW_PA0, 4096), *window;
+	char seen[256];
+
+	(void)state;
+	if (!source_loaded(m)) {
+		fake_kvm_vmm_destroy(m);
+		skip();
+	}
+	/* an area in RAM page G_WINDOW_PA0 moves it */
+	assert_int_equal(register_area(m, G_WINDOW_PA0 + 0x100), 0);
+	backing(ram, seen, sizeof(seen));
+	assert_null(strstr(seen, "xrs-guest-ram"));
+	/* then one across G_WINDOW_VA's two pages, not adjacent in RAM: a window */
+	assert_int_equal(register_area_va(m, G_WINDOW_VA + 4096 - 16), 0);
+	window = m->vcpus[0].xen.rs.window;
+	assert_int_equal(m->vcpus[0].xen.rs.window_ram[0], G_WINDOW_PA0);
+	backing(window, seen, sizeof(seen));
+	print_message("the window over moved RAM page %#x: %s\n", G_WINDOW_PA0, seen);
+	assert_null(strstr(seen, "xrs-guest-ram"));	/* not the memfd's stale copy */
+	ram[8] = MARK;					/* one page, two addresses */
+	assert_int_equal(window[8], MARK);
+	window[16] = MARK + 1;
+	assert_int_equal(ram[16], MARK + 1);
+	fake_kvm_vmm_destroy(m);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(areas_move_only_where_the_preemption_source_is_loaded),
 		cmocka_unit_test(an_area_registered_in_ram_moves_with_its_page),
+		cmocka_unit_test(a_window_set_over_a_moved_page_shows_the_moved_page),
 	};
 
 	return cmocka_run_group_tests_name("area_mover", tests, NULL, NULL);

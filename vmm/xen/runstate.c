@@ -26,6 +26,7 @@ static uint64_t window_gpa(const struct xen_vcpu *v)
 static int move_area_pages(void *opaque, struct xrs_vm *vm, const struct xrs_area_pages *p)
 {
 	struct xen_vm *x = opaque;
+	uint32_t i;
 	int r;
 
 	if (!p->npages || !mem_ram(x->mem, p->gpa, (uint64_t)p->npages * MEM_PAGE))
@@ -33,6 +34,12 @@ static int move_area_pages(void *opaque, struct xrs_vm *vm, const struct xrs_are
 	/* A guest write between the copy and the map would be lost. */
 	x->ops->hold(x, true);
 	r = xrs_vm_move_area_pages(vm, p);
+	/*
+	 * Windows set from now on show the pages moved (one mover at a time:
+	 * held). Room for libxrs's 256 moves, so never -ENOSPC.
+	 */
+	for (i = 0; !r && i < p->npages; i++)
+		mem_note_moved(x->mem, p->gpa + i * MEM_PAGE, p->fd, p->offset + i * MEM_PAGE);
 	x->ops->hold(x, false);
 	return r;
 }
