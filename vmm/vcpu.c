@@ -174,6 +174,9 @@ void *vcpu_thread(void *arg)
 		atomic_store_explicit(&v->run_since_ns, 0, memory_order_relaxed);
 		if (!m->cfg.no_run_hooks)
 			runstate_exit(&v->xen);
+		/* still in guest for a hold: it writes the area, and a hold's kick causes it */
+		if (r == -EINTR)
+			halted_at_kick_is_blocked(v);
 		vcpu_hold_leave(v);
 		atomic_fetch_add_explicit(&v->exits, 1, memory_order_relaxed);
 
@@ -183,8 +186,6 @@ void *vcpu_thread(void *arg)
 			atomic_fetch_add_explicit(&v->kicks, 1, memory_order_relaxed);
 		/* -EAGAIN: an AP that KVM held for its SIPI got it */
 		if (r == -EINTR || r == -EAGAIN) {
-			if (r == -EINTR)
-				halted_at_kick_is_blocked(v);
 			if (hooks)
 				hook(v, hooks->reentry_after_kick);
 			continue;
