@@ -6,8 +6,9 @@
  * copy and the map would be lost.
  *
  * A vCPU thread is "in guest" from just before libxrs's entry update until
- * just after its exit update, KVM_RUN between them: the span in which the
- * guest or libxrs's own entry and exit write the area. It says so before
+ * just after its exit update (and a kick's blocked booking), KVM_RUN
+ * between them: the span in which the guest or libxrs's own entry and exit
+ * write the area. It says so before
  * it checks for a holder, and the holder says so before it looks at the
  * vCPUs (both seq_cst, Dekker's way), so either the vCPU sees the hold and
  * steps back, or the holder sees the vCPU and kicks it out. A thread that
