@@ -242,8 +242,12 @@ int cmd_run(int argc, char **argv)
 		char src[96];
 
 		/* Where steal comes from: the BPF map, or why not (one line). */
-		if (!vmm_preempt_source(m, src, sizeof(src)))
+		if (!vmm_preempt_source(m, src, sizeof(src))) {
 			printf("preempt_source: %s\n", src);
+			/* Whether the guest reads runnable while its vCPU thread waits. */
+			printf("preempt_areas: %s\n", vmm_moves_areas(m) ?
+			       "moved onto the map, flipped at preemption" : "not moved");
+		}
 	}
 
 	s.have_cpu = !proc_cpu_read(&cpu0);

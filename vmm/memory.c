@@ -125,13 +125,34 @@ static bool in_private(const struct guest_mem *gm, const uint8_t *page)
 	return false;
 }
 
+int mem_note_moved(struct guest_mem *gm, uint64_t gpa, int fd, uint64_t offset)
+{
+	unsigned int n = atomic_load_explicit(&gm->nr_moved, memory_order_relaxed);
+
+	if (n == MEM_MAX_MOVED)
+		return -ENOSPC;
+	gm->moved[n] = (struct mem_moved){ .gpa = gpa, .fd = fd, .offset = offset };
+	atomic_store_explicit(&gm->nr_moved, n + 1, memory_order_release);
+	return 0;
+}
+
 int mem_map_ram_page(struct guest_mem *gm, uint8_t *page, uint64_t ram_gpa)
 {
+	unsigned int i, n = atomic_load_explicit(&gm->nr_moved, memory_order_acquire);
+	uint64_t off = ram_gpa;
+	int fd = gm->memfd;
+
 	if ((uintptr_t)page & (MEM_PAGE - 1) || ram_gpa & (MEM_PAGE - 1) ||
 	    !in_private(gm, page) || !mem_ram(gm, ram_gpa, MEM_PAGE))
 		return -EINVAL;
-	if (mmap(page, MEM_PAGE, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_FIXED, gm->memfd,
-		 (off_t)ram_gpa) == MAP_FAILED)
+	/* A moved page's memfd copy is stale: the guest's RAM shows the move's. */
+	for (i = 0; i < n; i++)
+		if (gm->moved[i].gpa == ram_gpa) {
+			fd = gm->moved[i].fd;
+			off = gm->moved[i].offset;
+		}
+	if (mmap(page, MEM_PAGE, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_FIXED, fd,
+		 (off_t)off) == MAP_FAILED)
 		return -errno;
 	return 0;
 }

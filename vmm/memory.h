@@ -9,6 +9,7 @@
 #ifndef XRS_VMM_MEMORY_H
 #define XRS_VMM_MEMORY_H
 
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include "vmm/error.h"
@@ -16,6 +17,7 @@
 
 #define MEM_PAGE	4096u
 #define MEM_MAX_REGIONS	4
+#define MEM_MAX_MOVED	512	/* libxrs moves 256 areas a process, 2 pages each */
 
 enum mem_type {
 	MEM_RAM,
@@ -35,6 +37,17 @@ struct guest_mem {
 	int memfd;			/* backs RAM, so a RAM page can be mapped twice */
 	struct mem_region region[MEM_MAX_REGIONS];	/* [0] is RAM */
 	unsigned int nr;
+	/*
+	 * RAM pages mapped over by another fd (the runstate areas' pages on
+	 * the preemption source's map): appended one writer at a time, each
+	 * entry whole before the count that shows it.
+	 */
+	struct mem_moved {
+		uint64_t gpa;
+		int fd;
+		uint64_t offset;
+	} moved[MEM_MAX_MOVED];
+	atomic_uint nr_moved;
 };
 
 /* RAM of @size bytes at GPA 0, in KVM's memory map: 0 or -errno. */
@@ -60,5 +73,12 @@ const struct mem_region *mem_region_at(const struct guest_mem *gm, uint64_t gpa)
  * RAM page at @ram_gpa: the same memory, mapped twice. 0 or -errno.
  */
 int mem_map_ram_page(struct guest_mem *gm, uint8_t *page, uint64_t ram_gpa);
+
+/*
+ * RAM page @gpa now shows @fd from @offset (mapped over it there): what
+ * mem_map_ram_page maps for it from now on. One caller at a time. 0, or
+ * -ENOSPC. A page shown twice before the note keeps the memfd's there.
+ */
+int mem_note_moved(struct guest_mem *gm, uint64_t gpa, int fd, uint64_t offset);
 
 #endif

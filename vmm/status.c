@@ -63,3 +63,8 @@ int vmm_preempt_source(const struct vmm *m, char *buf, size_t len)
 		return -ENODEV;
 	return xrs_vm_get_preempt_source(m->xen.xrs, buf, len);
 }
+
+bool vmm_moves_areas(const struct vmm *m)
+{
+	return m->xen.moves_areas;
+}

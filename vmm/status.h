@@ -41,5 +41,11 @@ int vmm_halt_status(const struct vmm *m, int *status);
  * 0 and "bpf" or "none (why)" in @buf, or -ENODEV without accounting.
  */
 int vmm_preempt_source(const struct vmm *m, char *buf, size_t len);
+/*
+ * Whether the runstate areas move onto the preemption source's map, where
+ * its program flips them runnable at the vCPU thread's preemption (only
+ * with the source loaded, on the user backend).
+ */
+bool vmm_moves_areas(const struct vmm *m);
 
 #endif

@@ -6,6 +6,7 @@
 #include "util/hosttime.h"
 #include "util/pin.h"
 #include "util/schedstat.h"
+#include "vmm/hold.h"
 #include "vmm/pc/pc.h"
 #include "vmm/task.h"
 #include "vmm/ucall.h"
@@ -158,6 +159,12 @@ void *vcpu_thread(void *arg)
 			pthread_mutex_unlock(&v->lock);
 			break;		/* down at the end: nothing left to run */
 		}
+		if (!vcpu_hold_enter(v)) {
+			/* held for a page move: out of guest code until it is over */
+			pthread_mutex_unlock(&v->lock);
+			vcpu_hold_wait(v);
+			continue;
+		}
 		if (!m->cfg.no_run_hooks)
 			runstate_enter(&v->xen);
 		pthread_mutex_unlock(&v->lock);
@@ -167,6 +174,10 @@ void *vcpu_thread(void *arg)
 		atomic_store_explicit(&v->run_since_ns, 0, memory_order_relaxed);
 		if (!m->cfg.no_run_hooks)
 			runstate_exit(&v->xen);
+		/* still in guest for a hold: it writes the area, and a hold's kick causes it */
+		if (r == -EINTR)
+			halted_at_kick_is_blocked(v);
+		vcpu_hold_leave(v);
 		atomic_fetch_add_explicit(&v->exits, 1, memory_order_relaxed);
 
 		/* Re-arm before taking the request: a kick after this is not lost. */
@@ -175,8 +186,6 @@ void *vcpu_thread(void *arg)
 			atomic_fetch_add_explicit(&v->kicks, 1, memory_order_relaxed);
 		/* -EAGAIN: an AP that KVM held for its SIPI got it */
 		if (r == -EINTR || r == -EAGAIN) {
-			if (r == -EINTR)
-				halted_at_kick_is_blocked(v);
 			if (hooks)
 				hook(v, hooks->reentry_after_kick);
 			continue;

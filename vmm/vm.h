@@ -8,8 +8,8 @@
  *
  * Lock order: a vCPU's lock (vmm_vcpu.lock) before the Xen platform's lock
  * and libxrs's locks; the task lock is taken with at most a vCPU's lock;
- * the VM's gate lock and its failure lock are leaves, taken with nothing
- * else.
+ * the hold lock is taken with at most a vCPU's lock; the VM's gate lock
+ * and its failure lock are leaves, taken with nothing else.
  */
 #ifndef XRS_VMM_VM_H
 #define XRS_VMM_VM_H
@@ -57,6 +57,12 @@ struct vmm {
 	pthread_mutex_t task_lock;	/* task.h: every vCPU's queue */
 	pthread_cond_t task_cond;	/* a task was queued or done */
 
+	/* hold.h: every vCPU out of guest code, for a page move */
+	pthread_mutex_t hold_lock;	/* leaf, but for at most a vCPU's lock */
+	pthread_cond_t hold_cond;	/* a vCPU left guest code, or the hold ended */
+	atomic_bool holding;		/* a holder holds, or is waiting for vCPUs */
+	bool hold_taken;		/* under hold_lock: one holder at a time */
+
 	pthread_mutex_t fail_lock;	/* leaf: failures and the end below, and each vCPU's */
 	atomic_bool failed;
 	struct vmm_err failure;		/* the first, with its vCPU */
@@ -89,6 +95,8 @@ struct vmm_vcpu {
 	struct vcpu_task *tasks;
 	bool tasks_open;		/* its thread runs them (else callers do) */
 	atomic_bool has_tasks;
+
+	atomic_bool in_guest;		/* hold.h: between its entry and exit updates */
 
 	struct check_vcpu check;	/* checks.h, on the vCPU's thread */
 	struct g_report *report;	/* the guest's last report (copy), under lock */

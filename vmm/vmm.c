@@ -8,6 +8,7 @@
 #include "guest/guest-abi.h"
 #include "util/schedstat.h"
 #include "vmm/guest-boot.h"
+#include "vmm/hold.h"
 #include "vmm/pc/mptable.h"
 #include "vmm/pc/pc.h"
 #include "vmm/refresh.h"
@@ -203,6 +204,7 @@ int vmm_create(const struct vmm_config *cfg, struct vmm **out, struct vmm_err *e
 	pthread_mutex_init(&m->task_lock, NULL);
 	pthread_cond_init(&m->gate, NULL);
 	pthread_cond_init(&m->task_cond, NULL);
+	vmm_hold_init(m);
 
 	r = open_board(m, e);
 	if (r)
@@ -354,6 +356,7 @@ void vmm_destroy(struct vmm *m)
 	runstate_vm_fini(&m->xen);
 	platform_fini(&m->xen);
 	machine_close(&m->mc);
+	vmm_hold_fini(m);
 	pthread_cond_destroy(&m->task_cond);
 	pthread_mutex_destroy(&m->task_lock);
 	pthread_cond_destroy(&m->gate);

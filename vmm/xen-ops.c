@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: MIT
 #include <stddef.h>
+#include "vmm/hold.h"
 #include "vmm/task.h"
 #include "vmm/vm.h"
 #include "vmm/xen-ops.h"
@@ -88,6 +89,16 @@ static void event(struct xen_vcpu *xv, enum xen_event ev, uint64_t a, bool b)
 		h->offline_end(v, a);
 }
 
+static void hold(struct xen_vm *x, bool on)
+{
+	struct vmm *m = (struct vmm *)((char *)x - offsetof(struct vmm, xen));
+
+	if (on)
+		vmm_hold(m);
+	else
+		vmm_release(m);
+}
+
 const struct xen_ops vmm_xen_ops = {
 	.run_on = run_on,
 	.run_tasks = run_tasks,
@@ -98,4 +109,5 @@ const struct xen_ops vmm_xen_ops = {
 	.pausing = pausing,
 	.vcpu = vcpu,
 	.event = event,
+	.hold = hold,
 };

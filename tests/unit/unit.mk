@@ -15,7 +15,7 @@ UNIT_HARNESS  := $(UNIT_DIR)/harness.o $(TEST_COMMON_OBJ)
 # Tests with threads: these also run under TSan (make check).
 UNIT_THREADED := $(UNIT_DIR)/test_threads $(UNIT_DIR)/test_steal_schedstat \
 		 $(UNIT_DIR)/test_vmm_errors $(UNIT_DIR)/test_tasks $(UNIT_DIR)/test_liveness \
-		 $(UNIT_DIR)/test_preempt_math
+		 $(UNIT_DIR)/test_preempt_math $(UNIT_DIR)/test_vcpu_hold
 
 $(UNIT_DIR)/%: $(UNIT_DIR)/%.o $(UNIT_HARNESS) $(LIB)
 	@printf "  %-8s %s\n" CC $@
@@ -58,8 +58,20 @@ $(UNIT_DIR)/test_hypercall_rules: $(UNIT_DIR)/test_hypercall_rules.o $(FAKE_KVM_
 	@printf "  %-8s %s\n" CC $@
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ -lcmocka $(LDLIBS)
 
+# xrs run's area mover (vmm/xen/runstate.c), over the fake KVM.
+$(UNIT_DIR)/test_area_mover: LDFLAGS += -Wl,--wrap=ioctl,--wrap=mmap
+$(UNIT_DIR)/test_area_mover: $(UNIT_DIR)/test_area_mover.o $(FAKE_KVM_OBJ) \
+			     $(UNIT_HARNESS) $(VMM_LIB) $(LIB)
+	@printf "  %-8s %s\n" CC $@
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ -lcmocka $(LDLIBS)
+
 # Work for another vCPU's thread (vmm/task.c), on a VM assembled by hand.
 $(UNIT_DIR)/test_tasks: $(UNIT_DIR)/test_tasks.o $(UNIT_HARNESS) $(VMM_LIB) $(LIB)
+	@printf "  %-8s %s\n" CC $@
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ -lcmocka $(LDLIBS)
+
+# Every vCPU held out of guest code (vmm/hold.c), stand-in vCPU threads.
+$(UNIT_DIR)/test_vcpu_hold: $(UNIT_DIR)/test_vcpu_hold.o $(UNIT_HARNESS) $(VMM_LIB) $(LIB)
 	@printf "  %-8s %s\n" CC $@
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ -lcmocka $(LDLIBS)
 

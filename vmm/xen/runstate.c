@@ -13,6 +13,58 @@ static uint64_t window_gpa(const struct xen_vcpu *v)
 	return v->vm->windows_gpa + (uint64_t)v->id * WINDOW_SIZE;
 }
 
+/*
+ * libxrs's mover (xrs_vm_set_area_mover): the guest pages under an area
+ * onto the preemption source's map, so that its program flips the area at
+ * the vCPU thread's preemption. libxrs calls it after a SET RUNSTATE_ADDR,
+ * on that call's thread, no lock of its own held: here a vCPU's between
+ * two KVM_RUNs (a task, its lock held), or the main thread's (a restore).
+ * RAM only: a window's pages alias RAM pages, which are what the guest
+ * reads, so mapping over the window would hide the area from it (the area
+ * then stays there, unflipped, as libxrs does on any error).
+ */
+static int move_area_pages(void *opaque, struct xrs_vm *vm, const struct xrs_area_pages *p)
+{
+	struct xen_vm *x = opaque;
+	uint32_t i;
+	int r;
+
+	if (!p->npages || !mem_ram(x->mem, p->gpa, (uint64_t)p->npages * MEM_PAGE))
+		return -EOPNOTSUPP;
+	/* A guest write between the copy and the map would be lost. */
+	x->ops->hold(x, true);
+	r = xrs_vm_move_area_pages(vm, p);
+	/*
+	 * Windows set from now on show the pages moved (one mover at a time:
+	 * held). Room for libxrs's 256 moves, so never -ENOSPC.
+	 */
+	for (i = 0; !r && i < p->npages; i++)
+		mem_note_moved(x->mem, p->gpa + i * MEM_PAGE, p->fd, p->offset + i * MEM_PAGE);
+	x->ops->hold(x, false);
+	return r;
+}
+
+static const struct xrs_area_mover area_mover = { .move = move_area_pages };
+
+/*
+ * Areas move only where the preemption source is loaded (on the user
+ * backend): elsewhere there is no program to flip them.
+ */
+static int set_mover(struct xen_vm *x, struct vmm_err *e)
+{
+	char src[96];
+	int r;
+
+	if (x->kernel_xen || xrs_vm_get_preempt_source(x->xrs, src, sizeof(src)) ||
+	    strcmp(src, "bpf"))
+		return 0;
+	r = xrs_vm_set_area_mover(x->xrs, &area_mover, x);
+	if (r)
+		return err_set(e, r, "libxrs: the area mover: %s", xrs_strerror(r));
+	x->moves_areas = true;
+	return 0;
+}
+
 int runstate_vm_init(struct xen_vm *x, struct vmm_err *e)
 {
 	struct xrs_vm_params p = { .vm_fd = x->kvm->fd, .backend = x->backend };
@@ -57,7 +109,7 @@ int runstate_vm_init(struct xen_vm *x, struct vmm_err *e)
 		if (r)
 			return err_set(e, r, "libxrs: map guest memory: %s", xrs_strerror(r));
 	}
-	return 0;
+	return set_mover(x, e);
 }
 
 void runstate_vm_fini(struct xen_vm *x)

@@ -69,6 +69,11 @@ struct xen_ops {
 	struct xen_vcpu *(*vcpu)(struct xen_vm *x, uint32_t id);
 	/* A checker's point (enum xen_event). */
 	void (*event)(struct xen_vcpu *v, enum xen_event ev, uint64_t a, bool b);
+	/*
+	 * Hold every vCPU out of guest code (@on), or let them in again: any
+	 * thread, none of it in guest, at most its own vCPU's lock held.
+	 */
+	void (*hold)(struct xen_vm *x, bool on);
 };
 
 enum xen_port_type {
@@ -107,6 +112,7 @@ struct xen_vm {
 	bool trace;			/* each hypercall to stderr */
 
 	struct xrs_vm *xrs;		/* NULL: run without accounting */
+	bool moves_areas;		/* areas moved onto the preemption source's map */
 	bool kernel_xen;		/* KVM's own Xen support runs the runstate */
 	uint8_t *windows;		/* the runstate windows (runstate.h) */
 	atomic_bool long_mode;		/* the guest's width, per the hypercall-page MSR */
