@@ -246,7 +246,8 @@ int cmd_run(int argc, char **argv)
 			printf("preempt_source: %s\n", src);
 			/* Whether the guest reads runnable while its vCPU thread waits. */
 			printf("preempt_areas: %s\n", vmm_moves_areas(m) ?
-			       "moved onto the map, flipped at preemption" : "not moved");
+			       "moved onto the map, flipped at preemption" :
+			       "not moved (XRS_MOVE_AREAS=1 moves them: experimental)");
 		}
 	}
 

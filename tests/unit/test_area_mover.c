@@ -101,6 +101,19 @@ static void areas_move_only_where_the_preemption_source_is_loaded(void **state)
 	fake_kvm_vmm_destroy(m);
 }
 
+/* Off unless XRS_MOVE_AREAS=1 (vmm/xen/runstate.c says why). */
+static void areas_stay_in_ram_unless_asked_to_move(void **state)
+{
+	struct vmm *m;
+
+	(void)state;
+	unsetenv("XRS_MOVE_AREAS");
+	m = new_vm();
+	assert_false(vmm_moves_areas(m));
+	fake_kvm_vmm_destroy(m);
+	setenv("XRS_MOVE_AREAS", "1", 1);
+}
+
 static void an_area_registered_in_ram_moves_with_its_page(void **state)
 {
 	struct vmm *m = new_vm();
@@ -157,10 +170,12 @@ static void a_window_set_over_a_moved_page_shows_the_moved_page(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(areas_stay_in_ram_unless_asked_to_move),
 		cmocka_unit_test(areas_move_only_where_the_preemption_source_is_loaded),
 		cmocka_unit_test(an_area_registered_in_ram_moves_with_its_page),
 		cmocka_unit_test(a_window_set_over_a_moved_page_shows_the_moved_page),
 	};
 
+	setenv("XRS_MOVE_AREAS", "1", 1);	/* the mover's own cases */
 	return cmocka_run_group_tests_name("area_mover", tests, NULL, NULL);
 }
