@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include "tests/unit/hand-vmm.h"
 #include "tests/unit/harness.h"
 #include "vmm/task.h"
 #include "vmm/vmm.h"
@@ -27,48 +28,15 @@ struct vm {
 static struct vm *hand_made_vm(void)
 {
 	struct vm *vm = calloc(1, sizeof(*vm));
-	struct vmm *m = calloc(1, sizeof(*m));
-	uint32_t i;
 
 	assert_non_null(vm);
-	assert_non_null(m);
-	m->vcpus = calloc(NR_VCPUS, sizeof(*m->vcpus));
-	assert_non_null(m->vcpus);
-	m->nr_vcpus = NR_VCPUS;
-	pthread_mutex_init(&m->task_lock, NULL);
-	pthread_cond_init(&m->task_cond, NULL);
-	for (i = 0; i < NR_VCPUS; i++) {
-		struct vmm_vcpu *v = &m->vcpus[i];
-
-		v->vmm = m;
-		v->id = i;
-		v->cpu.run = calloc(1, sizeof(*v->cpu.run));
-		assert_non_null(v->cpu.run);
-		pthread_mutex_init(&v->lock, NULL);
-		pthread_cond_init(&v->cond, NULL);
-		v->xen = (struct xen_vcpu){
-			.vm = &m->xen, .id = i, .cpu = &v->cpu, .lock = &v->lock, .cond = &v->cond,
-		};
-	}
-	vcpu_kick_init();
-	vm->m = m;
+	vm->m = hand_vmm_new(NR_VCPUS);
 	return vm;
 }
 
 static void free_vm(struct vm *vm)
 {
-	struct vmm *m = vm->m;
-	uint32_t i;
-
-	for (i = 0; i < NR_VCPUS; i++) {
-		pthread_cond_destroy(&m->vcpus[i].cond);
-		pthread_mutex_destroy(&m->vcpus[i].lock);
-		free(m->vcpus[i].cpu.run);
-	}
-	pthread_cond_destroy(&m->task_cond);
-	pthread_mutex_destroy(&m->task_lock);
-	free(m->vcpus);
-	free(m);
+	hand_vmm_free(vm->m);
 	free(vm);
 }
 

@@ -66,12 +66,14 @@ $(UNIT_DIR)/test_area_mover: $(UNIT_DIR)/test_area_mover.o $(FAKE_KVM_OBJ) \
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ -lcmocka $(LDLIBS)
 
 # Work for another vCPU's thread (vmm/task.c), on a VM assembled by hand.
-$(UNIT_DIR)/test_tasks: $(UNIT_DIR)/test_tasks.o $(UNIT_HARNESS) $(VMM_LIB) $(LIB)
+$(UNIT_DIR)/test_tasks: $(UNIT_DIR)/test_tasks.o $(UNIT_DIR)/hand-vmm.o $(UNIT_HARNESS) \
+			$(VMM_LIB) $(LIB)
 	@printf "  %-8s %s\n" CC $@
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ -lcmocka $(LDLIBS)
 
 # Every vCPU held out of guest code (vmm/hold.c), stand-in vCPU threads.
-$(UNIT_DIR)/test_vcpu_hold: $(UNIT_DIR)/test_vcpu_hold.o $(UNIT_HARNESS) $(VMM_LIB) $(LIB)
+$(UNIT_DIR)/test_vcpu_hold: $(UNIT_DIR)/test_vcpu_hold.o $(UNIT_DIR)/hand-vmm.o $(UNIT_HARNESS) \
+			    $(VMM_LIB) $(LIB)
 	@printf "  %-8s %s\n" CC $@
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ -lcmocka $(LDLIBS)
 
